@@ -1,0 +1,56 @@
+"""The list of model families: ids mapped to module paths, imported lazily.
+
+A model module exposes ``ID``, ``Config``, ``predict``, ``simulate`` and, for sweeps,
+``theory_grid`` (and optionally ``simulate_grid``). Registering a family here makes
+``groklab models`` list it and the contract tests pick it up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from types import ModuleType
+
+__all__ = ["MODELS", "PLANNED", "get_model", "model_ids"]
+
+#: Implemented families: id -> module path (imported on first use).
+MODELS: dict[str, str] = {
+    "linear-teacher": "groklab.models.linear_teacher",
+}
+
+#: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
+PLANNED: dict[str, tuple[str, int]] = {
+    "separability": ("Beck, Levi, Bar-Sinai 2025", 3),
+    "separability-1d": ("Beck, Levi, Bar-Sinai 2025", 3),
+    "logit-reg": ("Beck, Bar-Sinai, Levi 2026", 4),
+    "exp-1d": ("Žunkovič & Ilievski 2024", 5),
+    "ball": ("Žunkovič & Ilievski 2024", 5),
+    "rule-learning": ("Žunkovič & Ilievski 2024", 5),
+    "langevin-mlp": ("Jules, Brener, Kachman, Levi, Bar-Sinai 2023", 6),
+}
+
+
+def model_ids() -> list[str]:
+    """Ids of the implemented model families, in registration order."""
+    return list(MODELS)
+
+
+def get_model(model_id: str) -> ModuleType:
+    """The module of model family ``model_id``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown id (with the closest match), or a planned family not implemented yet.
+    """
+    if model_id in MODELS:
+        return importlib.import_module(MODELS[model_id])
+    if model_id in PLANNED:
+        paper, issue = PLANNED[model_id]
+        raise ValueError(
+            f"Model {model_id!r} ({paper}) is planned but not implemented yet (issue {issue}). "
+            f"Available models: {', '.join(MODELS)}."
+        )
+    close = difflib.get_close_matches(model_id, list(MODELS) + list(PLANNED), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"Unknown model {model_id!r}.{hint} Run `groklab models` to list them.")
