@@ -50,12 +50,29 @@ def dataset_checksum(ds) -> str:
     return h.hexdigest()[:16]
 
 
+def _attr_json(value: Any) -> str:
+    """JSON of an attribute value that round-trips exactly (NaN and ±inf stay floats)."""
+
+    def plain(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {str(k): plain(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [plain(v) for v in x]
+        if isinstance(x, np.ndarray):
+            return plain(x.tolist())
+        if isinstance(x, np.generic):
+            return x.item()
+        return x
+
+    return json.dumps(plain(value), separators=(",", ":"))
+
+
 def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     """NetCDF attributes hold scalars, strings and flat lists: encode the rest as JSON."""
     out = {}
     for key, value in attrs.items():
         if isinstance(value, dict | list | tuple) or value is None or isinstance(value, bool):
-            out[key] = "json:" + canonical_json(value)
+            out[key] = "json:" + _attr_json(value)
         else:
             out[key] = value
     return out
@@ -154,7 +171,7 @@ class Store:
         if not path.exists():
             return None
         ds = load(path)
-        if ds.attrs.get("config") != json.loads(canonical_json(config)):
+        if canonical_json(ds.attrs.get("config")) != canonical_json(config):
             return None  # hash collision or schema change: recompute rather than trust
         return ds
 

@@ -50,7 +50,9 @@ def sample(config: Config, seed: int) -> dict[str, jax.Array]:
     """
     dt = jnp.float32 if config.precision == "float32" else jnp.float64
     d_in, d_out, d_h = config.d_in, config.d_out, config.d_h
-    normal = jax.random.normal
+
+    def normal(key, shape, dtype):  # drawn in float64 so both precisions see the same sample
+        return jax.random.normal(key, shape, jnp.float64).astype(dtype)
     out = {
         "X_train": normal(key_for(seed, "train"), (config.n_train_eff, d_in), dt),
         "X_gen": normal(key_for(seed, "gen"), (config.n_gen, d_in), dt),

@@ -1,0 +1,501 @@
+"""The ``groklab`` command line (contract in DESIGN.md, "Command line").
+
+::
+
+    groklab models
+    groklab predict  MODEL key=value ... [--json]
+    groklab simulate MODEL key=value ... [seeds=N | --seeds N] [--json]
+    groklab sweep    MODEL key=start:stop:num ... [--theory|--simulate] [--out PATH]
+    groklab figures
+    groklab reproduce FIGURE|all [--quick] [--out DIR]
+    groklab report [--out DIR]
+
+A thin shell: each command parses ``key=value`` pairs, builds the model's ``Config`` through the
+same path as the library (so messages match), calls one library function and prints. Errors in
+the input (bad keys or values, unknown model or figure, unreadable result files) go to stderr
+with exit code 2 and no traceback. ``--json`` prints exactly one JSON object to stdout, with
+NaN and infinities as ``null``.
+
+Heavy modules (JAX, xarray, matplotlib) are imported inside the commands, so that
+``groklab predict`` answers in about a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="groklab",
+    help="A lab for solvable models of grokking: theory beside simulation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_out = Console(highlight=False)
+
+DEFAULT_FIGURES_DIR = Path("results/figures")
+DEFAULT_SWEEPS_DIR = Path("results/sweeps")
+
+
+# ---- shared helpers ------------------------------------------------------------------------
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Turn input errors into a one-line message on stderr and exit code 2."""
+    from groklab.store import CorruptResultError
+
+    try:
+        yield
+    except (ValueError, CorruptResultError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def parse_pairs(tokens: list[str] | None) -> dict[str, str]:
+    """``["lam=0.9", "eps=1e-3"]`` → ``{"lam": "0.9", "eps": "1e-3"}``; ValueError otherwise."""
+    pairs: dict[str, str] = {}
+    for token in tokens or []:
+        key, sep, value = token.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(
+                f"Expected a parameter as key=value, got {token!r}. "
+                "Write parameters as key=value, e.g. lam=0.9 eps=1e-3."
+            )
+        if key in pairs:
+            raise ValueError(f"Parameter {key!r} is given twice ({pairs[key]!r} and {value!r}).")
+        pairs[key] = value.strip()
+    return pairs
+
+
+def _parse_seeds(text: str) -> int:
+    from groklab._config import Integer, InvalidParameterError
+
+    rule = Integer(1, None)
+    try:
+        value = rule.parse(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not rule.holds(value):
+        raise InvalidParameterError(
+            f"The 'seeds' parameter of simulate must be {rule.describe()}. Got {text!r} instead."
+        )
+    return value
+
+
+def _jsonable(x: Any) -> Any:
+    """Plain JSON values: NumPy scalars and arrays unwrapped, NaN and ±inf as null."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, np.generic):
+        return _jsonable(x.item())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    return str(x)
+
+
+def _curve_vars(ds) -> dict[str, Any]:
+    """Data variables along ``t`` (and ``seed``), ordered (seed, t)."""
+    curves = {}
+    for name, var in ds.data_vars.items():
+        dims = set(var.dims)
+        if "t" in dims and dims <= {"seed", "t"}:
+            curves[str(name)] = var.transpose(*[d for d in ("seed", "t") if d in dims]).values
+    return curves
+
+
+def payload(model_id: str, ds, params: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object of DESIGN.md for a ``predict`` or ``simulate`` Dataset."""
+    obj: dict[str, Any] = {
+        "model": model_id,
+        "params": params,
+        "time_unit": ds.attrs.get("time_unit", "steps"),
+        "t": ds["t"].values,
+        "curves": _curve_vars(ds),
+        "grokking": ds.attrs.get("grokking"),
+        "advice": list(ds.attrs.get("advice", []) or []),
+    }
+    if "summary" in ds.attrs:
+        obj["summary"] = ds.attrs["summary"]
+    return _jsonable(obj)
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return "never"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "never" if not math.isfinite(v) else f"{v:.4g}"
+
+
+def _print_result(kind: str, model_id: str, ds, params: dict[str, Any]) -> None:
+    import numpy as np
+
+    unit = ds.attrs.get("time_unit", "steps")
+    grok = ds.attrs.get("grokking")
+    records = grok if isinstance(grok, list) else [grok] if grok else []
+    first = records[0] if records else {}
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    _out.print(f"[bold]{model_id}[/bold] {kind}  ({shown})", soft_wrap=True)
+    title = f"grokking ({first.get('detector', '?')}, level {_num(first.get('level'))}; {unit})"
+    table = Table(title=title, title_justify="left")
+    if isinstance(grok, list):
+        table.add_column("seed", justify="right")
+    for col in ("t_train", "t_gen", "delay"):
+        table.add_column(col, justify="right")
+    table.add_column("note")
+    seeds = ds["seed"].values if "seed" in ds.coords else range(len(records))
+    for seed, rec in zip(seeds, records, strict=False):
+        row = [_num(rec.get(k)) for k in ("t_train", "t_gen", "delay")] + [rec.get("message", "")]
+        table.add_row(*([str(seed)] if isinstance(grok, list) else []), *row)
+    _out.print(table)
+    for line in ds.attrs.get("advice", []) or []:
+        _out.print(f"advice: {line}", soft_wrap=True)
+
+    curves = _curve_vars(ds)
+    t = np.asarray(ds["t"].values, dtype=float)
+    idx = np.unique(np.linspace(0, t.size - 1, min(t.size, 7)).round().astype(int))
+    names = [n for n in ("loss_train", "loss_gen", "acc_train", "acc_gen") if n in curves]
+    label = f" (mean of {ds.sizes['seed']} seeds)" if "seed" in ds.sizes else ""
+    curve_table = Table(title=f"curves{label}", title_justify="left")
+    curve_table.add_column(f"t ({unit})", justify="right")
+    for n in names:
+        curve_table.add_column(n, justify="right")
+    for i in idx:
+        row = [_num(t[i])]
+        for n in names:
+            values = curves[n]
+            row.append(_num(np.mean(values[..., i]) if values.ndim > 1 else values[i]))
+        curve_table.add_row(*row)
+    _out.print(curve_table)
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+_Params = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="KEY=VALUE...", help="Model parameters, e.g. lam=0.9 eps=1e-3."),
+]
+_Json = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from groklab import __version__
+
+        typer.echo(f"groklab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """A lab for solvable models of grokking: theory beside simulation."""
+
+
+@app.command()
+def models() -> None:
+    """List the model families and their parameters."""
+    import dataclasses
+
+    from groklab.models.registry import MODELS, PLANNED, get_model
+
+    table = Table(title="groklab models", title_justify="left", show_lines=True)
+    table.add_column("model")
+    table.add_column("status")
+    table.add_column("parameters (default)")
+    for model_id in MODELS:
+        with _errors():
+            module = get_model(model_id)
+        fields = ", ".join(f"{f.name}={f.default}" for f in dataclasses.fields(module.Config))
+        table.add_row(model_id, "implemented", fields)
+    for model_id, (paper, issue) in PLANNED.items():
+        table.add_row(model_id, f"planned (issue {issue})", paper)
+    _out.print(table)
+    _out.print("Parameter help: see README.md or `python -c 'help(groklab.models.<module>)'`.")
+
+
+@app.command()
+def predict(
+    model: Annotated[str, typer.Argument(help="Model id, e.g. linear-teacher.")],
+    params: _Params = None,
+    json_out: _Json = False,
+) -> None:
+    """Theory curves and grokking times of MODEL at the given parameters."""
+    with _errors():
+        from groklab.models.registry import get_model
+
+        module = get_model(model)
+        config = module.Config.from_strings(parse_pairs(params))
+        ds = module.predict(config)
+    _emit("predict", module.ID, ds, config.to_dict(), json_out)
+
+
+@app.command()
+def simulate(
+    model: Annotated[str, typer.Argument(help="Model id, e.g. linear-teacher.")],
+    params: _Params = None,
+    seeds: Annotated[
+        int | None, typer.Option("--seeds", min=1, help="Number of seeds (or seeds=N).")
+    ] = None,
+    json_out: _Json = False,
+) -> None:
+    """Simulated curves (one per seed) and grokking times of MODEL."""
+    with _errors():
+        from groklab.models.registry import get_model
+
+        module = get_model(model)
+        pairs = parse_pairs(params)
+        if "seeds" in pairs:
+            n = _parse_seeds(pairs.pop("seeds"))
+            if seeds is not None and seeds != n:
+                raise ValueError(f"Give the number of seeds once: seeds={n} and --seeds {seeds}.")
+            seeds = n
+        config = module.Config.from_strings(pairs)
+        kwargs = {} if seeds is None else {"seeds": seeds}
+        ds = module.simulate(config, **kwargs)
+    params_out = {**config.to_dict(), "seeds": int(ds.sizes.get("seed", seeds or 0))}
+    _emit("simulate", module.ID, ds, params_out, json_out)
+
+
+def _emit(kind: str, model_id: str, ds, params: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        sys.stdout.write(json.dumps(payload(model_id, ds, params), allow_nan=False) + "\n")
+    else:
+        _print_result(kind, model_id, ds, params)
+
+
+@app.command()
+def sweep(
+    model: Annotated[str, typer.Argument(help="Model id, e.g. linear-teacher.")],
+    specs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="KEY=SPEC...",
+            help="Grids as key=start:stop:num, key=log:start:stop:num or key=a,b,c; "
+            "fixed parameters as key=value.",
+        ),
+    ] = None,
+    theory: Annotated[
+        bool, typer.Option("--theory/--simulate", help="Evaluate the theory (default) or simulate.")
+    ] = True,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output file (default results/sweeps/MODEL-HASH.nc)."),
+    ] = None,
+) -> None:
+    """Evaluate MODEL on a parameter grid and write one Dataset."""
+    start = time.perf_counter()
+    with _errors():
+        from groklab.models.registry import get_model
+        from groklab.store import save
+        from groklab.sweep import simulate_sweep, split_specs, theory_sweep
+
+        module = get_model(model)
+        pairs = parse_pairs(specs)
+        if not theory and not hasattr(module, "simulate_grid"):
+            raise ValueError(
+                f"Simulated sweeps (--simulate) are not supported for model {module.ID!r} yet; "
+                "use --theory, or `groklab simulate` per point."
+            )
+        seeds = pairs.pop("seeds", None)
+        if theory and seeds is not None:
+            raise ValueError("The 'seeds' parameter applies to --simulate sweeps only.")
+        base, axes = split_specs(module.Config, pairs)
+        grid_specs = {k: pairs[k] for k in axes}
+        if theory:
+            ds = theory_sweep(module, base, axes, specs=grid_specs)
+        else:
+            n = None if seeds is None else _parse_seeds(seeds)
+            ds = simulate_sweep(module, base, axes, seeds=n, specs=grid_specs)
+        path = out or DEFAULT_SWEEPS_DIR / f"{module.ID}-{ds.attrs['sweep_id']}.nc"
+        ds = save(ds, path)
+    _print_sweep(ds, path, time.perf_counter() - start)
+
+
+def _print_sweep(ds, path: Path, seconds: float) -> None:
+    import numpy as np
+
+    swept = list(ds.attrs.get("swept", [])) or [str(d) for d in ds.dims]
+    shape = " × ".join(f"{k} ({ds.sizes[k]})" for k in swept if k in ds.sizes)
+    _out.print(f"Wrote {path}", soft_wrap=True)
+    _out.print(
+        f"{ds.attrs.get('model')} {ds.attrs.get('mode', 'theory')} sweep over {shape}: "
+        f"{int(np.prod([ds.sizes[k] for k in swept if k in ds.sizes]))} points "
+        f"in {seconds:.2f} s",
+        soft_wrap=True,
+    )
+    if "never_groks" in ds:
+        never = np.asarray(ds["never_groks"].values, dtype=bool)
+        _out.print(
+            f"never groks: {int(never.sum())} of {never.size} points ({100 * never.mean():.1f} %)"
+        )
+    if "delay" in ds:
+        delay = np.asarray(ds["delay"].values, dtype=float)
+        finite = delay[np.isfinite(delay)]
+        if finite.size:
+            _out.print(
+                f"delay: {finite.min():.4g} … {finite.max():.4g} "
+                f"{ds.attrs.get('time_unit', 'steps')} (median {np.median(finite):.4g})"
+            )
+
+
+@app.command()
+def figures() -> None:
+    """List the reproducible figures."""
+    with _errors():
+        from groklab.figures import figure_ids, get_figure
+
+        ids = figure_ids()
+    if not ids:
+        _out.print("No figures are registered.")
+        return
+    table = Table(title="groklab figures", title_justify="left")
+    for col in ("figure", "paper", "fig.", "title"):
+        table.add_column(col)
+    for fid in ids:
+        r = get_figure(fid)
+        table.add_row(fid, r.paper, r.number, r.title)
+    _out.print(table)
+    _out.print("Reproduce one with `groklab reproduce FIGURE --quick`, all with `reproduce all`.")
+
+
+@app.command()
+def reproduce(
+    figure: Annotated[str, typer.Argument(help="Figure id (see `groklab figures`) or 'all'.")],
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Small sizes, same physics (under a minute each).")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_FIGURES_DIR,
+) -> None:
+    """Reproduce a figure (or all): PNG, PDF, data and checked claims.
+
+    Exits with 1 when a claim fails or a figure cannot be computed.
+    """
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with _errors():
+        from groklab.figures import figure_ids, get_figure
+        from groklab.figures import reproduce as run
+
+        ids = figure_ids() if figure == "all" else [get_figure(figure).id]
+        if not ids:
+            raise ValueError("No figures are registered yet; nothing to reproduce.")
+    failed: list[str] = []
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=_out, transient=True) as progress:
+        task = progress.add_task("reproducing", total=len(ids))
+        for fid in ids:
+            progress.update(task, description=f"{fid} ({'quick' if quick else 'full'})")
+            try:
+                record = run(fid, quick=quick, out_dir=out)
+            except Exception as exc:  # one broken figure must not hide the others
+                failed.append(fid)
+                progress.console.print(
+                    f"[red]ERROR[/red] {fid}: {type(exc).__name__}: {escape(str(exc))}",
+                    soft_wrap=True,
+                )
+                progress.advance(task)
+                continue
+            ok = record["n_failed"] == 0
+            if not ok:
+                failed.append(fid)
+            mark = "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
+            progress.console.print(
+                f"{mark} {fid} ({record['variant']}, {record['seconds']:.1f} s): "
+                f"{record['n_passed']}/{len(record['claims'])} claims pass",
+                soft_wrap=True,
+            )
+            for c in record["claims"]:
+                word = "[green]pass[/green]" if c["passed"] else "[red]FAIL[/red]"
+                progress.console.print(
+                    f"    {word} {escape(str(c['claim']))} — measured "
+                    f"{escape(_short(c['measured']))}, expected {escape(_short(c['expected']))}",
+                    soft_wrap=True,
+                )
+            progress.advance(task)
+    _out.print(
+        f"Figures, data and claims in {out}/; HTML page: `groklab report --out {out}`.",
+        soft_wrap=True,
+    )
+    if failed:
+        raise _fail(
+            f"{len(failed)} of {len(ids)} figures have failing claims or errors: "
+            f"{', '.join(failed)}.",
+            code=1,
+        )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value[:8]) + (", …]" if len(value) > 8 else "]")
+    if value is None:
+        return "null"
+    return str(value)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder of reproduced figures.")
+    ] = DEFAULT_FIGURES_DIR,
+) -> None:
+    """Write OUT/report.html: every reproduced figure with its table of checked claims."""
+    with _errors():
+        from groklab.report import read_claims, write_report
+
+        path = write_report(out)
+        records = read_claims(out)
+    n = sum(len(r.get("claims", [])) for r in records)
+    passed = sum(bool(c.get("passed")) for r in records for c in r.get("claims", []))
+    _out.print(f"{len(records)} figures, {passed}/{n} claims pass.")
+    _out.print(f"Report: {path}", soft_wrap=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="groklab")
+
+
+if __name__ == "__main__":
+    main()

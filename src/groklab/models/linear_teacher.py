@@ -1,0 +1,296 @@
+"""Linear teacher–student model of grokking (Levi, Beck, Bar-Sinai 2023, arXiv:2310.16441).
+
+Model (spec ``levi2023-linear-estimators.md`` §1): Gaussian inputs x ~ N(0, I_{d_in}), a linear
+teacher T and student S in R^{d_in×d_out}, MSE losses L_tr = (1/d_out)Tr[DᵀΣ_tr D] (Eq. 1) and
+L_gen = ‖D‖²/d_out (Eq. 2) with D = S − T, full-batch GD with learning rate η and weight decay γ
+(Eq. 3). λ = d_in/N_tr. Init variance 1/(2 d_in d_out) for teacher and student (App. A).
+Accuracy: a sample is correct when (1/d_out)‖Dᵀx‖² < ε; grokking is the generalization accuracy
+reaching the level (``threshold``) long after the training accuracy.
+
+The four verbs:
+
+* :class:`Config` — validated parameters (``linear_teacher_config``).
+* :func:`sample` — data, teacher and initial student of one seed (``linear_teacher_sim``).
+* :func:`simulate` — exact eigen-solution of GD, gradient flow, or literal GD (two-layer
+  students), batched over seeds.
+* :func:`predict` — Marchenko–Pastur theory (Eq. 8, 13, 15, corrected Eq. 19), accuracies from
+  the losses (Eq. 10, 13) and grokking times by root-finding (``linear_teacher_theory``).
+
+Time is measured in GD steps; flow predictions are evaluated at flow time η·t.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from groklab import metrics
+from groklab.models import linear_teacher_theory as theory
+from groklab.models.linear_teacher_config import Config
+
+__all__ = [
+    "ID",
+    "Config",
+    "advice",
+    "default_times",
+    "grokking",
+    "predict",
+    "sample",
+    "simulate",
+    "theory_grid",
+]
+
+ID = "linear-teacher"
+TIME_UNIT = "steps"
+
+_ATTRS = {
+    "loss_train": ("training loss (Eq. 1)", "1"),
+    "loss_gen": ("generalization loss ‖D‖²/d_out (Eq. 2)", "1"),
+    "loss_gen_sample": ("generalization loss on n_gen fresh points", "1"),
+    "acc_train": ("training accuracy", "1"),
+    "acc_gen": ("generalization accuracy", "1"),
+}
+
+
+def sample(config: Config, seed: int | None = None) -> dict:
+    """Data, teacher and initial student of one seed (default: ``config.seed``)."""
+    from groklab.models.linear_teacher_sim import sample as _sample
+
+    return _sample(config, config.seed if seed is None else seed)
+
+
+# ---- time grids ---------------------------------------------------------------------------------
+def _horizon(config: Config) -> int:
+    """Spec §7: the smallest power of 10 ≥ 5 × the largest finite theory t*, and ≥ 10⁴."""
+    if config.t_max is not None:
+        return int(config.t_max)
+    times = [x for x in theory_times(config) if math.isfinite(x)]
+    longest = max(times, default=0.0)
+    return int(10 ** max(4, math.ceil(math.log10(max(5 * longest, 1.0)))))
+
+
+def default_times(config: Config, n: int = 300) -> np.ndarray:
+    """t = 0 plus about ``n`` log-spaced unique integer steps in [1, horizon] (spec §7)."""
+    t_max = _horizon(config)
+    grid = np.unique(np.round(np.logspace(0, math.log10(t_max), n)).astype(np.int64))
+    return np.concatenate([[0], grid])
+
+
+# ---- theory -------------------------------------------------------------------------------------
+def _theory_kwargs(config: Config) -> dict:
+    return dict(
+        lam=config.lam_theory,
+        eta=config.eta,
+        gamma=config.gamma_eff,
+        d_out=config.d_out,
+        init_scale=config.init_scale,
+        label_noise=config.label_noise,
+        student=config.student,
+        d_h=config.d_h,
+    )
+
+
+def loss_threshold(config: Config) -> float:
+    """L*: the loss below which the accuracy reaches the level (spec §1.5)."""
+    return theory.loss_threshold(config.eps, config.d_out, config.accuracy_level)
+
+
+def theory_times(config: Config) -> tuple[float, float]:
+    """(t*_train, t*_gen) of the large-d theory in GD steps; inf when never reached."""
+    return theory.grokking_times(loss_threshold(config), **_theory_kwargs(config))
+
+
+def advice(config: Config) -> list[str]:
+    """Plain-language statements of when the generalization accuracy can never reach the level."""
+    notes = []
+    l_star = loss_threshold(config)
+    plateau_tr, plateau_gen = theory.loss_plateaus(**_theory_kwargs(config))
+    lam, level = config.lam_theory, config.accuracy_level
+    if plateau_gen >= l_star:
+        if config.gamma == 0 and lam > 1 and config.label_noise == 0:
+            why = (
+                f"λ = {lam:g} > 1: a fraction 1 − 1/λ = {1 - 1 / lam:.4g} of the input directions "
+                f"is never seen in training, so L_gen → {plateau_gen:.4g} ≥ L* = {l_star:.4g}"
+            )
+        else:
+            why = (
+                f"the generalization loss plateaus at L_gen(∞) = {plateau_gen:.4g} ≥ L* = "
+                f"{l_star:.4g}"
+                + (f" (weight decay γ = {config.gamma:g})" if config.gamma > 0 else "")
+                + (f" (label noise {config.label_noise:g})" if config.label_noise > 0 else "")
+            )
+        notes.append(f"Never groks: generalization accuracy never reaches {level:.4g} — {why}.")
+        if config.gamma > 0 and lam < 1:
+            gc = theory.gamma_critical(l_star, lam)
+            if gc is not None and math.isfinite(gc):
+                notes.append(f"Grokking needs weight decay γ < γ_c = {gc:.4g} at this λ and ε.")
+    if plateau_tr >= l_star:
+        notes.append(
+            f"Training accuracy never reaches {level:.4g}: L_tr(∞) = {plateau_tr:.4g} ≥ L* = "
+            f"{l_star:.4g}."
+        )
+    if config.student != "linear":
+        notes.append(
+            "Two-layer student: the theory is the frozen-kernel approximation (corrected Eq. 19), "
+            "not exact."
+        )
+    return notes
+
+
+def grokking(config: Config, horizon: float = math.inf) -> dict:
+    """JSON-ready grokking record of the theory (``null`` for a level never reached)."""
+    t_tr, t_gen = theory_times(config)
+    if t_tr > horizon:
+        t_tr = math.inf
+    if t_gen > horizon:
+        t_gen = math.inf
+    return metrics.grokking_summary(t_tr, t_gen, metrics.detector(config.threshold), horizon)
+
+
+def _attrs(config: Config, kind: str, **extra) -> dict:
+    from groklab import __version__
+
+    return {
+        "model": ID,
+        "kind": kind,
+        "config": config.to_dict(),
+        "time_unit": TIME_UNIT,
+        "precision": config.precision if kind == "simulation" else "float64",
+        "groklab_version": __version__,
+        **extra,
+    }
+
+
+def predict(config: Config, times: Sequence[float] | None = None):
+    """Large-d theory of the losses and accuracies, and the grokking times.
+
+    Notes
+    -----
+    Losses: Eq. 8 (γ = 0; Bessel closed form Eq. 9/20 for L_tr and the integral of Eq. 21 for
+    L_gen), Eq. 15 for γ > 0 (general-norm form with σ_S² = init_scale²/2), the d_out scaling of
+    Eq. 13 and the corrected Eq. 19 for two-layer students. Accuracies: Eq. 10 / 13. Grokking
+    times: root-finding on these curves for the level ``config.threshold``. Returns an
+    ``xarray.Dataset`` on dim ``t`` (GD steps) with ``attrs["grokking"]`` and ``attrs["advice"]``.
+    """
+    import xarray as xr
+
+    t = default_times(config) if times is None else np.asarray(times, dtype=float)
+    loss_tr, loss_gen = theory.losses(np.asarray(t, dtype=float), **_theory_kwargs(config))
+    acc_tr = theory.accuracy_from_loss(loss_tr, config.eps, config.d_out)
+    acc_gen = theory.accuracy_from_loss(loss_gen, config.eps, config.d_out)
+    data = {
+        "loss_train": loss_tr,
+        "loss_gen": loss_gen,
+        "acc_train": acc_tr,
+        "acc_gen": acc_gen,
+    }
+    ds = xr.Dataset(
+        {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
+        coords={"t": np.asarray(t)},
+        attrs=_attrs(
+            config,
+            "theory",
+            grokking=grokking(config),
+            advice=advice(config),
+            loss_threshold=loss_threshold(config),
+        ),
+    )
+    _label(ds)
+    return ds
+
+
+def _label(ds) -> None:
+    for name, (long_name, units) in _ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(long_name=long_name, units=units)
+    ds["t"].attrs.update(long_name="GD step", units=TIME_UNIT)
+
+
+def simulate(
+    config: Config,
+    times: Sequence[int] | None = None,
+    seeds: int | Sequence[int] = 4,
+    method: str = "exact",
+):
+    """Simulate the model for several seeds as one batched computation.
+
+    Parameters
+    ----------
+    config : Config
+    times : GD steps at which to record (default :func:`default_times`).
+    seeds : a number of seeds (``config.seed``, ``config.seed + 1``, …) or explicit seeds.
+    method : ``"exact"`` (eigen-solution of discrete GD, equal to literal GD to round-off),
+        ``"flow"`` (gradient flow, Eq. 4/31) or ``"gd"`` (literal GD; always used for two-layer
+        students).
+
+    Returns
+    -------
+    xarray.Dataset
+        dims ``(seed, t)``: ``loss_train``, ``loss_gen`` (exact ‖D‖²/d_out; the sample estimate
+        for tanh students), ``loss_gen_sample`` (on ``n_gen`` fresh points), ``acc_train``,
+        ``acc_gen`` (on the fresh points); ``attrs["grokking"]`` lists each seed's record.
+    """
+    import xarray as xr
+
+    from groklab.models.linear_teacher_sim import simulate_arrays
+
+    if isinstance(seeds, int | np.integer):
+        if seeds < 1:
+            raise ValueError(f"seeds must be at least 1. Got {seeds!r} instead.")
+        seeds = list(range(config.seed, config.seed + int(seeds)))
+    seeds = [int(s) for s in seeds]
+    t = default_times(config) if times is None else np.asarray(times, dtype=np.int64)
+    arrays = simulate_arrays(config, t, seeds, method=method)
+    used = method if config.student == "linear" else "gd"
+    ds = xr.Dataset(
+        {k: (("seed", "t"), np.asarray(v, dtype=float)) for k, v in arrays.items()
+         if np.ndim(v) == 2},
+        coords={"seed": seeds, "t": t},
+        attrs=_attrs(config, "simulation", method=used),
+    )
+    if "nu_min" in arrays:
+        ds["nu_min"] = ("seed", np.asarray(arrays["nu_min"], dtype=float))
+    _label(ds)
+    times_ds = metrics.grokking_times(ds, config.threshold)
+    det = metrics.detector(config.threshold)
+    ds.attrs["grokking"] = [
+        metrics.grokking_summary(
+            float(times_ds["t_train"].sel(seed=s)), float(times_ds["t_gen"].sel(seed=s)), det,
+            float(t[-1]),
+        ) | {"seed": s}
+        for s in seeds
+    ]
+    return ds
+
+
+def theory_grid(base: Config, **axes: np.ndarray):
+    """Grokking times and plateaus of the theory over a grid of parameters.
+
+    ``axes`` maps config field names (``lam``, ``gamma``, ``d_out``, ``eps``, ``eta``,
+    ``init_scale``) to 1-D arrays. Returns an ``xarray.Dataset`` with one coord per axis and
+    ``t_train``, ``t_gen``, ``delay`` (NaN where never), ``loss_train_inf``, ``loss_gen_inf`` and
+    the mask ``never_groks``.
+    """
+    import xarray as xr
+
+    names = list(axes)
+    values = [np.asarray(axes[n]) for n in names]
+    shape = tuple(len(v) for v in values)
+    out = {k: np.full(shape, np.nan) for k in ("t_train", "t_gen", "loss_train_inf", "loss_gen_inf")}
+    for idx in np.ndindex(*shape):
+        cfg = base.replace(
+            **{n: (v[i].item() if hasattr(v[i], "item") else v[i]) for n, v, i in
+               zip(names, values, idx, strict=True)}
+        )
+        kw = _theory_kwargs(cfg)
+        out["t_train"][idx], out["t_gen"][idx] = theory.grokking_times(loss_threshold(cfg), **kw)
+        out["loss_train_inf"][idx], out["loss_gen_inf"][idx] = theory.loss_plateaus(**kw)
+    never = ~np.isfinite(out["t_gen"])
+    data = {k: (names, np.where(np.isfinite(v), v, np.nan)) for k, v in out.items()}
+    data["delay"] = (names, np.where(never, np.nan, out["t_gen"] - out["t_train"]))
+    data["never_groks"] = (names, never)
+    ds = xr.Dataset(data, coords=dict(zip(names, values, strict=True)),
+                    attrs=_attrs(base, "theory-grid", swept=names))
+    return ds

@@ -1,0 +1,1 @@
+"""Model-agnostic theory: Marchenko-Pastur maths and stable special functions (NumPy/SciPy)."""
