@@ -51,8 +51,8 @@ def test_bessel_equals_hyp0f1_and_quadrature(lam):
     np.testing.assert_allclose(got, want, rtol=RTOL_EXACT)
     np.testing.assert_allclose(got, mpl.mp_laplace(s, lam, k=1), rtol=RTOL_EXACT)
     small = s * s * lam < 100  # where scipy's hyp0f1 does not overflow
-    scipy_form = np.exp(-s * (1 + lam)) * sc.hyp0f1(2, s * s * lam)
-    np.testing.assert_allclose(got[small], scipy_form[small], rtol=RTOL_EXACT)
+    scipy_form = np.exp(-s[small] * (1 + lam)) * sc.hyp0f1(2, s[small] ** 2 * lam)
+    np.testing.assert_allclose(got[small], scipy_form, rtol=RTOL_EXACT)
     np.testing.assert_allclose(
         np.log(got[got > 0]), lt.log_loss_train_s(s, lam)[got > 0], rtol=1e-13, atol=1e-15
     )
@@ -163,24 +163,34 @@ def test_late_time_slope_and_ratio(lam):
 
 @pytest.mark.parametrize("lam", [0.3, 0.9, 1.5])
 def test_eq22_eq23_errors_vanish(lam):
-    t = np.array([1e3, 1e4, 1e5, 1e6, 1e7])
-    err22 = np.abs(lt.loss_train_eq22(ETA, t, lam) / lt.loss_train(ETA, t, lam) - 1)
-    excess = lt.loss_gen(ETA, t, lam) - max(1 - 1 / lam, 0)  # lam > 1: compare the decay
-    err23 = np.abs((lt.loss_gen_eq23(ETA, t, lam) - max(1 - 1 / lam, 0)) / excess - 1)
-    err11 = np.abs((lt.loss_gen_eq11(ETA, t, lam) - max(1 - 1 / lam, 0)) / excess - 1)
-    for err in (err22, err23, err11):
-        finite = np.isfinite(err)
-        assert np.all(np.diff(err[finite]) < 0)
-    assert err22[-1] < 1e-4 and err23[-1] < 1e-4 and err11[-1] < 0.05
+    # Flow times eta t = (1..100)/a, late enough for the asymptotics, early enough that the
+    # losses do not underflow. For lam > 1 the decaying part of L_gen is below float64
+    # resolution next to the atom, so only Eq. 22 is checked there.
+    a = gap(lam) ** 2
+    t = np.array([1.0, 3.0, 10.0, 30.0, 100.0]) / (a * ETA)
+    errors = [np.abs(lt.loss_train_eq22(ETA, t, lam) / lt.loss_train(ETA, t, lam) - 1)]
+    if lam < 1:
+        exact = lt.loss_gen(ETA, t, lam)
+        errors.append(np.abs(lt.loss_gen_eq23(ETA, t, lam) / exact - 1))
+        errors.append(np.abs(lt.loss_gen_eq11(ETA, t, lam) / exact - 1))
+    for err in errors:
+        assert np.all(np.diff(err) < 0)
+    assert max(err[-1] for err in errors[:2]) < 1e-3
+    assert errors[-1][-1] < 1e-2  # Eq. 11 (leading term only) converges more slowly
 
 
 @pytest.mark.parametrize("lam", [0.5, 0.9, 1.0, 1.5])
 def test_eq23_is_integral_of_eq22(lam):
-    # Eq. 23 = 4 eta int_t^inf Eq. 22 dt' (+ the atom for lam > 1), by scipy quad; t = 1e5 also
+    # Eq. 23 = 4 eta int_t^inf Eq. 22 dt' (+ the atom for lam > 1), by scipy quad in
+    # v = 1/sqrt(t'), where the t'^{-3/2} tail becomes smooth: dt' = 2 v^{-3} dv. t = 1e5 also
     # exercises the asymptotic branch of Eq. 23 (u > 10) for lam = 0.5.
     for t in [10.0, 1e3, 1e5]:
         ref, _ = integrate.quad(
-            lambda x: float(lt.loss_train_eq22(ETA, x, lam)), t, np.inf, epsabs=0, epsrel=1e-12
+            lambda v: float(lt.loss_train_eq22(ETA, v**-2, lam)) * 2 / v**3,
+            0.0,
+            t**-0.5,
+            epsabs=0,
+            epsrel=1e-12,
         )
         want = 4 * ETA * ref + max(1 - 1 / lam, 0)
         assert float(lt.loss_gen_eq23(ETA, t, lam)) == pytest.approx(want, rel=RTOL_QUAD)
@@ -210,7 +220,8 @@ def test_eq24_solves_eq22_exactly(lam, log_level):
     assert float(lt.loss_train_eq22(ETA, t_gen, lam)) / gap(lam) ** 2 == pytest.approx(
         level, rel=1e-11
     )
-    np.testing.assert_allclose((t_tr, t_gen), eq24_printed(ETA, lam, 4 * level), rtol=1e-9)
+    if lam <= 0.9:  # the printed cube-root argument cancels catastrophically as lam -> 1
+        np.testing.assert_allclose((t_tr, t_gen), eq24_printed(ETA, lam, 4 * level), rtol=1e-6)
 
 
 @pytest.mark.parametrize("lam", [0.3, 0.7, 0.9])
@@ -328,7 +339,7 @@ def test_eq15_against_mode_solution(lam, gamma, kind):
 
 @pytest.mark.parametrize("lam", [0.3, 0.7, 0.9])
 def test_plateaus_small_gamma_constant_one_eighth(lam):
-    gamma = 1e-5
+    gamma = 1e-4 * gap(lam) ** 2  # the expansion parameter is gamma / (2 lam_-)
     for kind, power in (("train", 1), ("gen", 3)):
         exact = lt.plateau_wd(lam, gamma, kind)
         assert exact == pytest.approx(lt.plateau_wd_small_gamma(lam, gamma, kind), rel=1e-3)
@@ -366,8 +377,9 @@ def test_gamma_critical(lam):
         gamma_c = lt.gamma_critical(lam, level)
         assert lt.plateau_wd(lam, gamma_c, "gen") == pytest.approx(level, rel=1e-10)
         errors.append(abs(gamma_c / lt.gamma_critical_small(lam, level) - 1))
-        assert gamma_c / np.sqrt(4 * level * (1 - lam) ** 3) == pytest.approx(np.sqrt(2), rel=0.05)
     assert np.all(np.diff(errors) < 0) and errors[-1] < 1e-3
+    # Eq. 16's printed constant (1/4) would give sqrt(4 L* (1-lam)^3): a factor sqrt 2 off.
+    assert gamma_c / np.sqrt(4 * level * (1 - lam) ** 3) == pytest.approx(np.sqrt(2), rel=2e-3)
     # Conventions and the no-root cases.
     level = 1e-4
     paper = lt.gamma_critical(lam, level, d_out=5)

@@ -170,7 +170,7 @@ def grokking_summary(t_train: float, t_gen: float, det: Detector, horizon: float
         which = " and ".join(
             {"t_train": "train", "t_gen": "generalization"}[n] for n in never
         )
-        horizon_text = "ever" if not math.isfinite(horizon) else f"within t ≤ {horizon:g}"
+        horizon_text = "at any time" if not math.isfinite(horizon) else f"within t ≤ {horizon:g}"
         record["message"] = (
             f"{which} accuracy never reaches {det.level:.4g} {horizon_text}"
         )

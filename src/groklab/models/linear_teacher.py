@@ -28,6 +28,7 @@ import numpy as np
 
 from groklab import metrics
 from groklab.models import linear_teacher_theory as theory
+from groklab.theory import special
 from groklab.models.linear_teacher_config import Config
 
 __all__ = [
@@ -79,34 +80,117 @@ def default_times(config: Config, n: int = 300) -> np.ndarray:
 
 
 # ---- theory -------------------------------------------------------------------------------------
-def _theory_kwargs(config: Config) -> dict:
-    return dict(
-        lam=config.lam_theory,
-        eta=config.eta,
-        gamma=config.gamma_eff,
-        d_out=config.d_out,
-        init_scale=config.init_scale,
-        label_noise=config.label_noise,
-        student=config.student,
-        d_h=config.d_h,
+def _norms(config: Config) -> dict:
+    """E‖S₀‖² and E‖T‖² of the one-layer init (spec §1.1, §5: σ_S² = α²/2)."""
+    return {"sigma_s2": config.init_scale**2 / 2, "sigma_t2": 0.5}
+
+
+def _two_layer_norm(config: Config) -> float:
+    """E‖D₀‖² of a two-layer student: (1 + α⁴)/(4 d_h) (spec §6, ‖D₀‖² ≈ 1/(2 d_h) at α = 1)."""
+    return (1 + config.init_scale**4) / (4 * config.d_h)
+
+
+def _check_theory(config: Config) -> None:
+    if config.label_noise > 0 and (config.gamma > 0 or config.init_scale != 1):
+        raise ValueError(
+            "The label-noise theory (spec §5) covers gamma = 0 and init_scale = 1 only; "
+            "simulate this configuration instead."
+        )
+    if config.student != "linear" and config.gamma > 0:
+        raise ValueError(
+            "The two-layer theory (corrected Eq. 19) covers gamma = 0 only; simulate instead."
+        )
+
+
+def curves(config: Config, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L_tr(t), L_gen(t)) of the large-d theory at GD steps ``t`` (flow time η·t)."""
+    _check_theory(config)
+    lam, eta, d_out = config.lam_theory, config.eta, config.d_out
+    if config.student != "linear":
+        norm = _two_layer_norm(config)
+        return tuple(
+            theory.loss_two_layer(eta, t, lam, d_out, norm, kind) for kind in ("train", "gen")
+        )
+    if config.label_noise > 0:
+        return tuple(
+            theory.loss_label_noise(eta, t, lam, config.label_noise, d_out, kind)
+            for kind in ("train", "gen")
+        )
+    kw = dict(lam=lam, gamma=config.gamma_eff, d_out=d_out, **_norms(config))
+    return theory.loss_train(eta, t, **kw), theory.loss_gen(eta, t, **kw)
+
+
+def loss_plateaus(config: Config) -> tuple[float, float]:
+    """(L_tr(∞), L_gen(∞)) of the large-d theory."""
+    _check_theory(config)
+    lam, d_out = config.lam_theory, config.d_out
+    if config.student != "linear":
+        atom = max(1 - 1 / lam, 0.0)
+        return 0.0, _two_layer_norm(config) * atom / d_out
+    if config.label_noise > 0:
+        return tuple(
+            theory.plateau_label_noise(lam, config.label_noise, d_out, kind)
+            for kind in ("train", "gen")
+        )
+    return tuple(
+        theory.plateau_wd(lam, config.gamma_eff, kind, **_norms(config)) / d_out
+        for kind in ("train", "gen")
     )
 
 
 def loss_threshold(config: Config) -> float:
     """L*: the loss below which the accuracy reaches the level (spec §1.5)."""
-    return theory.loss_threshold(config.eps, config.d_out, config.accuracy_level)
+    return special.loss_threshold(config.eps, config.d_out, config.accuracy_level)
+
+
+def _first_crossing(config: Config, level: float) -> tuple[float, float]:
+    """First crossing of ``level`` by possibly non-monotone theory curves (label noise):
+    scan a log grid, then refine the bracketing interval with brentq in log t."""
+    from scipy.optimize import brentq
+
+    grid = np.logspace(-3, 14, 1500)
+    on_grid, at_zero = curves(config, grid), curves(config, np.zeros(1))
+    out = []
+    for k in range(2):
+        below = np.flatnonzero(on_grid[k] <= level)
+        if at_zero[k][0] <= level:
+            out.append(0.0)
+        elif below.size == 0:
+            out.append(math.inf)
+        else:
+            i = int(below[0])
+            f = lambda u, k=k: curves(config, np.exp([u]))[k][0] - level  # noqa: E731
+            lo = math.log(grid[i - 1]) if i > 0 else math.log(grid[0]) - 5
+            out.append(math.exp(brentq(f, lo, math.log(grid[i]), xtol=1e-12)))
+    return out[0], out[1]
 
 
 def theory_times(config: Config) -> tuple[float, float]:
     """(t*_train, t*_gen) of the large-d theory in GD steps; inf when never reached."""
-    return theory.grokking_times(loss_threshold(config), **_theory_kwargs(config))
+    _check_theory(config)
+    level = loss_threshold(config)
+    if config.label_noise > 0:
+        return _first_crossing(config, level)
+    if config.student != "linear":
+        # corrected Eq. 19: L = (‖D₀‖²/d_out) L¹(4 (η/(2 d_out²)) t), i.e. the one-layer curve
+        # at learning rate η/(2 d_out) with total norm ‖D₀‖².
+        kw = dict(lam=config.lam_theory, d_out=config.d_out, sigma_s2=_two_layer_norm(config),
+                  sigma_t2=0.0)
+        eta = config.eta / (2 * config.d_out)
+    else:
+        kw = dict(lam=config.lam_theory, gamma=config.gamma_eff, d_out=config.d_out,
+                  **_norms(config))
+        eta = config.eta
+    return tuple(
+        theory.crossing_time(eta, level, kind=kind, **kw) for kind in ("train", "gen")
+    )
 
 
 def advice(config: Config) -> list[str]:
     """Plain-language statements of when the generalization accuracy can never reach the level."""
     notes = []
     l_star = loss_threshold(config)
-    plateau_tr, plateau_gen = theory.loss_plateaus(**_theory_kwargs(config))
+    plateau_tr, plateau_gen = loss_plateaus(config)
     lam, level = config.lam_theory, config.accuracy_level
     if plateau_gen >= l_star:
         if config.gamma == 0 and lam > 1 and config.label_noise == 0:
@@ -123,7 +207,7 @@ def advice(config: Config) -> list[str]:
             )
         notes.append(f"Never groks: generalization accuracy never reaches {level:.4g} — {why}.")
         if config.gamma > 0 and lam < 1:
-            gc = theory.gamma_critical(l_star, lam)
+            gc = theory.gamma_critical(lam, l_star, config.d_out, sigma_t2=0.5)
             if gc is not None and math.isfinite(gc):
                 notes.append(f"Grokking needs weight decay γ < γ_c = {gc:.4g} at this λ and ε.")
     if plateau_tr >= l_star:
@@ -177,9 +261,9 @@ def predict(config: Config, times: Sequence[float] | None = None):
     import xarray as xr
 
     t = default_times(config) if times is None else np.asarray(times, dtype=float)
-    loss_tr, loss_gen = theory.losses(np.asarray(t, dtype=float), **_theory_kwargs(config))
-    acc_tr = theory.accuracy_from_loss(loss_tr, config.eps, config.d_out)
-    acc_gen = theory.accuracy_from_loss(loss_gen, config.eps, config.d_out)
+    loss_tr, loss_gen = curves(config, np.asarray(t, dtype=float))
+    acc_tr = special.accuracy_from_loss(loss_tr, config.eps, config.d_out)
+    acc_gen = special.accuracy_from_loss(loss_gen, config.eps, config.d_out)
     data = {
         "loss_train": loss_tr,
         "loss_gen": loss_gen,
@@ -284,9 +368,8 @@ def theory_grid(base: Config, **axes: np.ndarray):
             **{n: (v[i].item() if hasattr(v[i], "item") else v[i]) for n, v, i in
                zip(names, values, idx, strict=True)}
         )
-        kw = _theory_kwargs(cfg)
-        out["t_train"][idx], out["t_gen"][idx] = theory.grokking_times(loss_threshold(cfg), **kw)
-        out["loss_train_inf"][idx], out["loss_gen_inf"][idx] = theory.loss_plateaus(**kw)
+        out["t_train"][idx], out["t_gen"][idx] = theory_times(cfg)
+        out["loss_train_inf"][idx], out["loss_gen_inf"][idx] = loss_plateaus(cfg)
     never = ~np.isfinite(out["t_gen"])
     data = {k: (names, np.where(np.isfinite(v), v, np.nan)) for k, v in out.items()}
     data["delay"] = (names, np.where(never, np.nan, out["t_gen"] - out["t_train"]))
