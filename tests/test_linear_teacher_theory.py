@@ -317,7 +317,8 @@ def test_eq15_against_mode_solution(lam, gamma, kind):
     # Reference from the per-mode flow solution of spec section 2.1 (steps 4-7) averaged over
     # S_0, T ~ N(0, 1/2 total) and the MP density (Eq. 6) by scipy quad:
     #   alpha(t) = c + e^{-r t}(alpha_0 - c), c = -(g/(nu+g)) beta, alpha_0 = S_0 - beta,
-    #   E alpha^2 = e^{-2rt} sigma_S^2 + sigma_T^2 (g/(nu+g) + e^{-rt} nu/(nu+g))^2, 2 r t = s(nu+g).
+    #   E alpha^2 = e^{-2rt} sigma_S^2 + sigma_T^2 (g/(nu+g) + e^{-rt} nu/(nu+g))^2,
+    #   with 2 r t = s (nu + g).
     g = gamma / 2
     root = np.sqrt(lam)
     lo, hi = (1 - root) ** 2, (1 + root) ** 2
@@ -419,9 +420,9 @@ def test_d_out_scaling_of_losses_and_times(d_out):
         t_d = lt.crossing_time(ETA, level, lam, d_out=d_out, kind=kind)
         t_1 = lt.crossing_time(ETA, d_out * level, lam, kind=kind)
         assert t_d == pytest.approx(d_out * t_1, rel=RTOL_ROOT)
-        # The root really is the first crossing of the loss curve.
-        assert float(lt.loss_train(ETA, t_d, lam, d_out=d_out) if kind == "train" else
-                     lt.loss_gen(ETA, t_d, lam, d_out=d_out)) == pytest.approx(level, rel=1e-9)  # fmt: skip
+        # The root really is where the loss curve crosses the level.
+        curve = lt.loss_train if kind == "train" else lt.loss_gen
+        assert float(curve(ETA, t_d, lam, d_out=d_out)) == pytest.approx(level, rel=1e-9)
 
 
 def test_delay_non_monotonic_in_d_out():

@@ -28,8 +28,8 @@ import numpy as np
 
 from groklab import metrics
 from groklab.models import linear_teacher_theory as theory
-from groklab.theory import special
 from groklab.models.linear_teacher_config import Config
+from groklab.theory import special
 
 __all__ = [
     "ID",
@@ -349,6 +349,11 @@ def simulate(
     return ds
 
 
+#: Config fields that the vectorized :func:`theory_grid` path sweeps; any other axis, label
+#: noise or a two-layer student uses the per-cell loop.
+_GRID_AXES = ("lam", "gamma", "d_out", "eps", "eta", "init_scale")
+
+
 def theory_grid(base: Config, **axes: np.ndarray):
     """Grokking times and plateaus of the theory over a grid of parameters.
 
@@ -356,24 +361,91 @@ def theory_grid(base: Config, **axes: np.ndarray):
     ``init_scale``) to 1-D arrays. Returns an ``xarray.Dataset`` with one coord per axis and
     ``t_train``, ``t_gen``, ``delay`` (NaN where never), ``loss_train_inf``, ``loss_gen_inf`` and
     the mask ``never_groks``.
+
+    Notes
+    -----
+    One-layer students without label noise are evaluated for all cells at once
+    (:func:`groklab.models.linear_teacher_theory.crossing_s_grid`): the d_out axis enters
+    through the section-3 scaling t* = d_out s*/(4η) at the level d_out·L*(ε, d_out, A) and γ
+    through γ_eff (``wd_convention``). Other cases loop over the cells with :func:`theory_times`.
     """
     import xarray as xr
 
     names = list(axes)
     values = [np.asarray(axes[n]) for n in names]
     shape = tuple(len(v) for v in values)
-    out = {k: np.full(shape, np.nan) for k in ("t_train", "t_gen", "loss_train_inf", "loss_gen_inf")}
-    for idx in np.ndindex(*shape):
-        cfg = base.replace(
-            **{n: (v[i].item() if hasattr(v[i], "item") else v[i]) for n, v, i in
-               zip(names, values, idx, strict=True)}
-        )
-        out["t_train"][idx], out["t_gen"][idx] = theory_times(cfg)
-        out["loss_train_inf"][idx], out["loss_gen_inf"][idx] = loss_plateaus(cfg)
+    fast = (
+        base.label_noise == 0
+        and base.student == "linear"
+        and set(names) <= set(_GRID_AXES)
+        and not ("lam" in names and base.n_train is not None)
+    )
+    out = (_grid_vectorized if fast else _grid_loop)(base, names, values, shape)
     never = ~np.isfinite(out["t_gen"])
     data = {k: (names, np.where(np.isfinite(v), v, np.nan)) for k, v in out.items()}
-    data["delay"] = (names, np.where(never, np.nan, out["t_gen"] - out["t_train"]))
+    with np.errstate(invalid="ignore"):  # inf - inf only where never (masked)
+        data["delay"] = (names, np.where(never, np.nan, out["t_gen"] - out["t_train"]))
     data["never_groks"] = (names, never)
     ds = xr.Dataset(data, coords=dict(zip(names, values, strict=True)),
                     attrs=_attrs(base, "theory-grid", swept=names))
     return ds
+
+
+def _py(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+def _grid_loop(base: Config, names, values, shape) -> dict:
+    keys = ("t_train", "t_gen", "loss_train_inf", "loss_gen_inf")
+    out = {k: np.full(shape, np.nan) for k in keys}
+    for idx in np.ndindex(*shape):
+        cfg = base.replace(
+            **{n: _py(v[i]) for n, v, i in zip(names, values, idx, strict=True)}
+        )
+        out["t_train"][idx], out["t_gen"][idx] = theory_times(cfg)
+        out["loss_train_inf"][idx], out["loss_gen_inf"][idx] = loss_plateaus(cfg)
+    return out
+
+
+def _grid_vectorized(base: Config, names, values, shape) -> dict:
+    from scipy import special as sc
+
+    from groklab._config import InvalidParameterError
+
+    # validate every axis value (with a tiny η so that the stability bound, which couples the
+    # axes, is checked below for the actual cells)
+    for n, v in zip(names, values, strict=True):
+        for x in np.unique(v):
+            base.replace(**{n: _py(x)}, **({} if n == "eta" else {"eta": 1e-12}))
+    ix = {n: i for i, n in enumerate(names)}
+
+    def field(n: str) -> np.ndarray:
+        if n not in ix:
+            return np.asarray(base.lam_theory if n == "lam" else getattr(base, n), dtype=float)
+        return np.asarray(values[ix[n]], dtype=float).reshape(
+            [-1 if j == ix[n] else 1 for j in range(len(names))]
+        )
+
+    lam, gamma, d_out, eps, eta, alpha = (field(n) for n in _GRID_AXES)
+    lam, gamma, d_out, eps, eta, alpha = np.broadcast_arrays(lam, gamma, d_out, eps, eta, alpha)
+    gamma_eff = gamma * d_out if base.wd_convention == "torch" else gamma
+    bound = d_out / ((1 + np.sqrt(lam)) ** 2 + gamma_eff / 2)
+    bad = ~(eta < bound)
+    if bad.any():
+        i = np.unravel_index(np.argmax(bad), bad.shape)
+        cell = ", ".join(f"{n}={_py(v[k])!r}" for n, v, k in zip(names, values, i, strict=True))
+        raise InvalidParameterError(
+            f"The 'eta' parameter of Config gives unstable GD at {cell}: eta={eta[i]!r} but GD "
+            f"is stable only for eta < {bound[i]:.6g} = d_out/(λ₊ + γ_eff/2)."
+        )
+    # L* = d_out ε / (2 gammaincinv(d_out/2, A)) (spec §1.5); d_out = 1 level d_out·L* (§3)
+    l_star = d_out * eps / (2.0 * sc.gammaincinv(0.5 * d_out, base.accuracy_level))
+    kw = dict(lam=lam, level=d_out * l_star, gamma_eff=gamma_eff, sigma_s2=alpha**2 / 2,
+              sigma_t2=0.5, plateau=True)
+    out = {}
+    for kind in ("train", "gen"):
+        s_star, limit = theory.crossing_s_grid(kind, **kw)
+        with np.errstate(invalid="ignore"):  # 0 * inf does not occur: d_out >= 1
+            out[f"t_{kind}"] = d_out * s_star / (4.0 * eta)
+        out[f"loss_{kind}_inf"] = limit / d_out
+    return out

@@ -130,6 +130,25 @@ def _gap(lam: float) -> float:
     return abs(1.0 - lam) / (1.0 + np.sqrt(lam))
 
 
+def _finite_max(s: np.ndarray) -> float:
+    """Largest finite entry (0 if none): the rate the MP rule has to resolve."""
+    return float(np.max(s, where=np.isfinite(s), initial=0.0))
+
+
+def _pole_rate(g: float) -> float:
+    """Rate whose Laplace Gaussian has the theta scale of the pole of 1/(nu + g) (g = gamma/2).
+
+    The pole sits at theta ~ i sqrt((lam_- + g)/sqrt(lam)); requesting this rate from
+    :func:`mp_quadrature` puts theta_min at 1/8 of that distance even when lam_- = 0.
+    """
+    return 16.0 / g if g > 0 else 0.0
+
+
+def _fill_infinite(x: np.ndarray, value: np.ndarray, limit: float) -> np.ndarray:
+    """``value`` with its limit ``limit`` where x = +inf (t = inf asks for the plateau)."""
+    return np.where(np.isposinf(x), limit, value)
+
+
 # ------------------------------------------------------------- exact d_out = 1 curves in s
 def loss_train_s(s: ArrayLike, lam: float) -> np.ndarray:
     """Exact MP training loss L_tr(s) = E_MP[nu e^{-s nu}], d_out = 1, gamma = 0, unit norm.
@@ -157,11 +176,11 @@ def loss_train_s(s: ArrayLike, lam: float) -> np.ndarray:
     lam = _positive("lam", lam)
     s = _times("s", s)
     root = np.sqrt(lam)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # each branch is used only where it is finite
         core = np.exp(-(_gap(lam) ** 2) * s) * sc.i1e(2.0 * root * s) / (s * root)
-    z = s * s * lam
-    series = np.exp(-s * (1.0 + lam)) * (1.0 + z / 2.0 + z * z / 12.0)
-    return np.where(s * (1.0 + lam) < _SERIES_S, series, core)
+        z = s * s * lam
+        series = np.exp(-s * (1.0 + lam)) * (1.0 + z / 2.0 + z * z / 12.0)
+    return _fill_infinite(s, np.where(s * (1.0 + lam) < _SERIES_S, series, core), 0.0)
 
 
 def log_loss_train_s(s: ArrayLike, lam: float) -> np.ndarray:
@@ -175,11 +194,11 @@ def log_loss_train_s(s: ArrayLike, lam: float) -> np.ndarray:
     lam = _positive("lam", lam)
     s = _times("s", s)
     root = np.sqrt(lam)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # each branch is used only where it is finite
         core = -(_gap(lam) ** 2) * s + np.log(sc.i1e(2.0 * root * s)) - np.log(s * root)
-    z = s * s * lam
-    series = -s * (1.0 + lam) + np.log1p(z / 2.0 + z * z / 12.0)
-    return np.where(s * (1.0 + lam) < _SERIES_S, series, core)
+        z = s * s * lam
+        series = -s * (1.0 + lam) + np.log1p(z / 2.0 + z * z / 12.0)
+    return _fill_infinite(s, np.where(s * (1.0 + lam) < _SERIES_S, series, core), -np.inf)
 
 
 def loss_gen_s(s: ArrayLike, lam: float) -> np.ndarray:
@@ -204,7 +223,7 @@ def loss_gen_s(s: ArrayLike, lam: float) -> np.ndarray:
     Laplace transform, which is what is evaluated: the graded theta-quadrature of
     :func:`groklab.theory.marchenko_pastur.mp_laplace` with e^{-s lam_-} factored out. Relative
     accuracy ~1e-13 against mpmath for 0 <= s <= 1e8 and all lam (plus the conditioning
-    s lam_- 1e-16); a 300-point curve costs about 2 ms.
+    s lam_- 1e-16); a 300-point curve costs about 1 ms of CPU.
     """
     return mp_laplace(_times("s", s), _positive("lam", lam))
 
@@ -227,9 +246,10 @@ def loss_train_lam1(s: ArrayLike) -> np.ndarray:
     Spec section 2.3 [derived]: Eq. 9 of [1]_ at lam = 1; power-law decay at criticality.
     """
     s = _times("s", s)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # each branch is used only where it is finite
         core = sc.i1e(2.0 * s) / s
-    return np.where(2.0 * s < _SERIES_S, np.exp(-2.0 * s) * (1.0 + s * s / 2.0), core)
+        series = np.exp(-2.0 * s) * (1.0 + s * s / 2.0)
+    return np.where(2.0 * s < _SERIES_S, series, core)
 
 
 def loss_gen_lam1(s: ArrayLike) -> np.ndarray:
@@ -288,7 +308,7 @@ def loss_wd_s(
     sigma_s2 = _nonnegative("sigma_s2", sigma_s2)
     sigma_t2 = _nonnegative("sigma_t2", sigma_t2)
     s = _times("s", s)
-    nu, w = mp_quadrature(lam)
+    nu, w = mp_quadrature(lam, s_max=max(_finite_max(s), _pole_rate(g)))
     wq = w * nu if kind == "train" else w
     c1, c2 = nu / (nu + g), g / (nu + g)  # ratio = half * c1 + c2, half = e^{-s(nu+g)/2}
     half = np.multiply.outer(s, -0.5 * (nu + g))
@@ -331,7 +351,7 @@ def plateau_wd(
     atom = float(mp_atom(lam))
     if g == 0.0:
         return (sigma_s2 + sigma_t2) * atom if kind == "gen" else 0.0
-    nu, w = mp_quadrature(lam)
+    nu, w = mp_quadrature(lam, s_max=_pole_rate(g))
     ratio2 = (g / (nu + g)) ** 2
     if kind == "train":
         return float(sigma_t2 * (ratio2 @ (w * nu)))
@@ -692,8 +712,9 @@ def loss_train_eq22(eta: float, t: ArrayLike, lam: float) -> np.ndarray:
     """
     eta, lam = _positive("eta", eta), _positive("lam", lam)
     tau = eta * _times("t", t)
-    with np.errstate(divide="ignore"):
-        return np.exp(-4.0 * _gap(lam) ** 2 * tau) / (16.0 * np.sqrt(np.pi) * lam**0.75 * tau**1.5)
+    with np.errstate(all="ignore"):  # inf at t = 0
+        value = np.exp(-4.0 * _gap(lam) ** 2 * tau) / (16.0 * np.sqrt(np.pi) * lam**0.75 * tau**1.5)
+    return _fill_infinite(tau, value, 0.0)
 
 
 def loss_gen_eq11(eta: float, t: ArrayLike, lam: float) -> np.ndarray:
@@ -704,8 +725,10 @@ def loss_gen_eq11(eta: float, t: ArrayLike, lam: float) -> np.ndarray:
     Eq. 11 of [1]_; the leading term of Eq. 23.
     """
     lam = _positive("lam", lam)
-    with np.errstate(divide="ignore"):
-        return loss_train_eq22(eta, t, lam) / _gap(lam) ** 2 + float(mp_atom(lam))
+    atom = float(mp_atom(lam))
+    with np.errstate(all="ignore"):
+        value = loss_train_eq22(eta, t, lam) / _gap(lam) ** 2 + atom
+    return _fill_infinite(np.asarray(t, dtype=np.float64), value, atom)
 
 
 def loss_gen_eq23(eta: float, t: ArrayLike, lam: float) -> np.ndarray:
@@ -722,16 +745,18 @@ def loss_gen_eq23(eta: float, t: ArrayLike, lam: float) -> np.ndarray:
     eta, lam = _positive("eta", eta), _positive("lam", lam)
     tau = eta * _times("t", t)
     gap = _gap(lam)
-    z = 4.0 * gap * gap * tau
-    u = np.sqrt(z)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # each branch is used only where it is finite
+        z = 4.0 * gap * gap * tau
+        u = np.sqrt(z)
         direct = np.exp(-z) / (2.0 * np.sqrt(np.pi * tau)) - gap * np.exp(
             log_upper_gamma_half(z)
         ) / np.sqrt(np.pi)
         inv = 1.0 / (2.0 * u * u)
         terms = np.cumprod([-(2 * k - 1) * inv for k in range(1, 21)], axis=0)
         series = gap * np.exp(-z) * (-terms.sum(axis=0)) / (np.sqrt(np.pi) * u)
-    return np.where(u > _ASYMPTOTIC_U, series, direct) / lam**0.75 + float(mp_atom(lam))
+    atom = float(mp_atom(lam))
+    value = np.where(u > _ASYMPTOTIC_U, series, direct) / lam**0.75 + atom
+    return _fill_infinite(tau, value, atom)
 
 
 def grokking_times_eq24(eta: float, lam: float, loss_level: float) -> tuple[float, float]:
@@ -862,12 +887,14 @@ def loss_label_noise(
     d_out = _d_out(d_out)
     kind = _choice("kind", kind, _KINDS)
     s = 4.0 * eta * _times("t", t) / d_out
-    nu, w = mp_quadrature(lam)
+    nu, w = mp_quadrature(lam, s_max=_finite_max(s))
     if kind == "gen":
         fill = np.expm1(-0.5 * s[..., None] * nu) ** 2 / nu
-        return loss_gen_s(s, lam) / d_out + noise * lam * (fill @ w)
-    clean = np.exp(-s[..., None] * nu) @ w
-    return loss_train_s(s, lam) / d_out + noise * (max(1.0 - lam, 0.0) + lam * clean)
+        value = loss_gen_s(s, lam) / d_out + noise * lam * (fill @ w)
+    else:
+        clean = np.exp(-s[..., None] * nu) @ w
+        value = loss_train_s(s, lam) / d_out + noise * (max(1.0 - lam, 0.0) + lam * clean)
+    return _fill_infinite(s, value, plateau_label_noise(lam, sigma_delta, d_out, kind))
 
 
 def plateau_label_noise(lam: float, sigma_delta: float, d_out: int = 1, kind: str = "gen"):
@@ -933,3 +960,260 @@ def loss_two_layer(
     s = 4.0 * (eta / (2.0 * d_out * d_out)) * _times("t", t)
     curve = loss_train_s(s, lam) if _choice("kind", kind, _KINDS) == "train" else loss_gen_s(s, lam)
     return norm * curve if literal else norm * curve / d_out
+
+
+# =================================================================================================
+# Vectorized crossing times over parameter grids (fast path of ``linear_teacher.theory_grid``)
+# =================================================================================================
+# Everything below works on broadcastable arrays of cells (lam, level, gamma_eff, sigma_s2,
+# sigma_t2) and evaluates exactly the expressions of the scalar path (:func:`_crossing_s`): the
+# Bessel form of L_tr and the Laplace form of L_gen for gamma = 0, Eq. 15 for gamma > 0, on the
+# same per-lam quadrature nodes. Cells are sorted by lam (node count), cut into chunks, and each
+# chunk uses node arrays padded with zero weights, so one NumPy expression serves many lam.
+_GRID_CHUNK = 2048  # cells per chunk: bounds the (cells x nodes) temporaries to ~10 MB
+_GRID_XTOL = 1e-12  # absolute tolerance in u = log s, i.e. ~1e-12 relative in s
+_GRID_S_SCALAR = 1e9  # roots beyond this s are recomputed by the scalar path (deeper rules)
+
+
+def _grid_rules(lams: np.ndarray):
+    """Padded quadrature rules (nu, x, w, lam_minus, atom, count) for the unique ``lams``."""
+    from groklab.theory.marchenko_pastur import mp_edges
+
+    rules = [mp_quadrature(float(v)) for v in lams]
+    count = np.array([r[0].size for r in rules])
+    n = int(count.max())
+    nu, w = np.ones((len(rules), n)), np.zeros((len(rules), n))
+    for i, (nodes, weights) in enumerate(rules):
+        nu[i, : nodes.size], w[i, : weights.size] = nodes, weights
+    lam_minus = mp_edges(lams)[0]
+    # offsets nu - lam_-: the rounding is the conditioning s lam_- 1e-16 of mp_laplace itself
+    x = np.where(w > 0, np.maximum(nu - lam_minus[:, None], 0.0), 0.0)
+    return nu, x, w, lam_minus, mp_atom(lams), count
+
+
+def _log_train_bessel(s: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """:func:`log_loss_train_s` elementwise over arrays of s and lam (same expressions)."""
+    root = np.sqrt(lam)
+    gap = np.abs(1.0 - lam) / (1.0 + root)
+    with np.errstate(all="ignore"):
+        core = -(gap**2) * s + np.log(sc.i1e(2.0 * root * s)) - np.log(s * root)
+        z = s * s * lam
+        series = -s * (1.0 + lam) + np.log1p(z / 2.0 + z * z / 12.0)
+    return np.where(s * (1.0 + lam) < _SERIES_S, series, core)
+
+
+class _GridChunk:
+    """log L^1(s) of one kind for a chunk of cells (the rows of the padded rules they use)."""
+
+    def __init__(self, kind, lam, gamma_eff, ss2, st2, rules, row):
+        nu, x, w, lam_minus, atom, count = rules
+        n = int(count[row].max())
+        self.kind, self.lam, self.ss2, self.st2 = kind, lam, ss2, st2
+        self.g = 0.5 * gamma_eff
+        self.wd = self.g > 0.0
+        self.log_norm = np.log(ss2 + st2)
+        self.lam_minus, self.atom = lam_minus[row], atom[row]
+        self.x, self.w = x[row, :n], w[row, :n]
+        nu = nu[row, :n]
+        self.nu_g = nu + self.g[:, None]
+        wq = self.w * nu if kind == "train" else self.w
+        c1, c2 = nu / self.nu_g, self.g[:, None] / self.nu_g
+        st = st2[:, None]
+        self.a = wq * (ss2[:, None] + st * c1 * c1)
+        self.b = wq * (2.0 * st * c1 * c2)
+        self.c = st2 * np.sum(c2 * c2 * wq, axis=1)
+
+    def plateau(self) -> np.ndarray:
+        """L^1(inf), as :func:`plateau_wd` (and the gamma = 0 limits of :func:`_crossing_s`)."""
+        if self.kind == "train":
+            return np.where(self.wd, self.c, 0.0)
+        return np.where(self.wd, self.c + self.st2 * self.atom, (self.ss2 + self.st2) * self.atom)
+
+    def log_loss(self, i: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """log L^1(e^u) for the cells ``i`` of the chunk."""
+        s = np.exp(u)
+        out = np.empty(i.size)
+        wd = self.wd[i]
+        j, k = i[wd], i[~wd]
+        if j.size:  # Eq. 15, general-norm form (loss_wd_s)
+            sj = s[wd]
+            half = (-0.5 * sj)[:, None] * self.nu_g[j]
+            np.exp(half, out=half)
+            value = np.einsum("ij,ij->i", half, half * self.a[j] + self.b[j]) + self.c[j]
+            if self.kind == "gen":
+                value = value + self.atom[j] * (self.ss2[j] * np.exp(-sj * self.g[j]) + self.st2[j])
+            with np.errstate(divide="ignore"):
+                out[wd] = np.log(value)
+        if k.size:  # gamma = 0: exact Bessel (train) or Laplace (gen) forms
+            sk = s[~wd]
+            if self.kind == "train":
+                log_exact = _log_train_bessel(sk, self.lam[k])
+            else:
+                terms = sk[:, None] * -self.x[k]
+                np.exp(terms, out=terms)
+                cont = np.einsum("ij,ij->i", terms, self.w[k])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    log_exact = -sk * self.lam_minus[k] + np.log(cont)
+                    atom = self.atom[k]
+                    log_exact = np.where(
+                        atom > 0.0, np.logaddexp(np.log(np.where(atom > 0, atom, 1.0)), log_exact),
+                        log_exact,
+                    )
+            out[~wd] = self.log_norm[k] + log_exact
+        return out
+
+
+def _solve_decreasing_grid(f, m: int, *, bound: float = 700.0, xtol: float = _GRID_XTOL):
+    """Roots u of decreasing functions f(i, u) (one per cell, i = cell indices), vectorized.
+
+    Brackets from u = 0 by doubling steps up to ``bound`` (as :func:`_root_decreasing`, returning
+    +-inf when f keeps its sign), then Illinois (modified regula falsi) with a bisection
+    safeguard until the bracket is narrower than ``xtol`` (absolute in u).
+    """
+    root = np.full(m, np.nan)
+    lo, hi = np.zeros(m), np.zeros(m)
+    flo, fhi = np.zeros(m), np.zeros(m)
+    f0 = f(np.arange(m), np.zeros(m))
+    root[f0 == 0.0] = 0.0
+    sign = np.where(f0 > 0, 1.0, -1.0)
+    near, fnear, step = np.zeros(m), f0, 2.0
+    todo = np.flatnonzero(f0 != 0.0)
+    while todo.size:
+        far = np.clip(near[todo] + sign[todo] * step, -bound, bound)
+        stuck = far == near[todo]
+        root[todo[stuck]] = sign[todo[stuck]] * np.inf
+        todo, far = todo[~stuck], far[~stuck]
+        if not todo.size:
+            break
+        ff = f(todo, far)
+        done = sign[todo] * ff <= 0
+        d, pos = todo[done], sign[todo[done]] > 0
+        lo[d] = np.where(pos, near[d], far[done])
+        hi[d] = np.where(pos, far[done], near[d])
+        flo[d] = np.where(pos, fnear[d], ff[done])
+        fhi[d] = np.where(pos, ff[done], fnear[d])
+        near[todo[~done]], fnear[todo[~done]] = far[~done], ff[~done]
+        todo, step = todo[~done], 2.0 * step
+    act = np.flatnonzero(np.isnan(root))
+    exact = (flo[act] == 0.0) | (fhi[act] == 0.0)
+    root[act[exact]] = np.where(flo[act[exact]] == 0.0, lo[act[exact]], hi[act[exact]])
+    act = act[~exact]
+    side = np.zeros(m, dtype=np.int8)  # +1: last step moved lo, -1: moved hi
+    width_old = np.full(m, np.inf)
+    for it in range(400):
+        if not act.size:
+            break
+        a, b, fa, fb = lo[act], hi[act], flo[act], fhi[act]
+        with np.errstate(all="ignore"):
+            c = (a * fb - b * fa) / (fb - fa)
+        width = b - a
+        slow = (it % 3 == 2) & (width > 0.5 * width_old[act])
+        bad = ~np.isfinite(c) | (c <= a) | (c >= b) | slow
+        c = np.where(bad, 0.5 * (a + b), c)
+        if it % 3 == 2:
+            width_old[act] = width
+        fc = f(act, c)
+        zero = fc == 0.0
+        root[act[zero]] = c[zero]
+        left = fc > 0  # root lies right of c
+        right = ~left & ~zero
+        il, ir = act[left], act[right]
+        lo[il], flo[il] = c[left], fc[left]
+        hi[ir], fhi[ir] = c[right], fc[right]
+        fhi[il] = np.where(side[il] == 1, 0.5 * fhi[il], fhi[il])  # Illinois
+        flo[ir] = np.where(side[ir] == -1, 0.5 * flo[ir], flo[ir])
+        side[il], side[ir] = 1, -1
+        act = act[~zero]
+        conv = hi[act] - lo[act] <= xtol + 4e-16 * np.abs(lo[act])
+        root[act[conv]] = 0.5 * (lo[act[conv]] + hi[act[conv]])
+        act = act[~conv]
+    if act.size:  # not reached in practice; keep the best estimate
+        root[act] = 0.5 * (lo[act] + hi[act])
+    return root
+
+
+def _grid_cells(lam, level, gamma_eff, sigma_s2, sigma_t2):
+    arrays = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (lam, level, gamma_eff, sigma_s2, sigma_t2))
+    )
+    lam, level, gamma_eff, ss2, st2 = (np.ascontiguousarray(a).ravel() for a in arrays)
+    if not (np.all(lam > 0) and np.all(np.isfinite(lam))):
+        raise ValueError("The 'lam' parameter must be > 0 and finite elementwise.")
+    if not np.all(level > 0):
+        raise ValueError("The 'level' parameter must be > 0 elementwise.")
+    for name, v in (("gamma_eff", gamma_eff), ("sigma_s2", ss2), ("sigma_t2", st2)):
+        if not np.all(v >= 0):
+            raise ValueError(f"The {name!r} parameter must be >= 0 elementwise.")
+    return arrays[0].shape, lam, level, gamma_eff, ss2, st2
+
+
+def crossing_s_grid(
+    kind: str,
+    lam: ArrayLike,
+    level: ArrayLike,
+    gamma_eff: ArrayLike = 0.0,
+    sigma_s2: ArrayLike = 0.5,
+    sigma_t2: ArrayLike = 0.5,
+    *,
+    plateau: bool = False,
+):
+    """Vectorized :func:`_crossing_s`: smallest s with L^1(s) <= level, for arrays of cells.
+
+    Parameters
+    ----------
+    kind : {"train", "gen"}
+    lam, level, gamma_eff, sigma_s2, sigma_t2 : array_like
+        Broadcastable arrays: lam = d_in/N_tr (> 0), the d_out = 1 loss level (d_out L* for
+        d_out > 1, section 3 of the spec), gamma in the "paper" convention, and the init norms.
+    plateau : bool, default False
+        Also return L^1(inf) (:func:`plateau_wd`) per cell.
+
+    Returns
+    -------
+    ndarray (or (ndarray, ndarray) with ``plateau``)
+        s* with the broadcast shape: 0 where L^1(0) = sigma_s2 + sigma_t2 <= level, inf where
+        L^1(inf) >= level, else the root of log L^1(e^u) = log level to ~1e-12 relative.
+
+    Notes
+    -----
+    Same expressions and quadrature nodes as the scalar :func:`crossing_time` (Bessel form of
+    L_tr and graded-quadrature Laplace form of L_gen at gamma = 0, Eq. 15 for gamma > 0), so
+    the two agree to the root tolerance. Cells are grouped by lam (nodes are per lam) into
+    chunks; the root is found for all cells of a chunk at once (bracketing by doubling, then
+    Illinois steps in u = log s). Cost ~ (number of cells) x (nodes per lam, ~300) x ~25
+    evaluations.
+    """
+    kind = _choice("kind", kind, _KINDS)
+    shape, lam, level, gamma_eff, ss2, st2 = _grid_cells(lam, level, gamma_eff, sigma_s2, sigma_t2)
+    m = lam.size
+    s_star = np.full(m, np.nan)
+    limit = np.full(m, np.nan)
+    if m:
+        ulam, row_of = np.unique(lam, return_inverse=True)
+        rules = _grid_rules(ulam)
+        order = np.argsort(rules[5][row_of], kind="stable")  # by node count, then by lam
+        for start in range(0, m, _GRID_CHUNK):
+            idx = order[start : start + _GRID_CHUNK]
+            chunk = _GridChunk(
+                kind, lam[idx], gamma_eff[idx], ss2[idx], st2[idx], rules, row_of[idx]
+            )
+            lim = chunk.plateau()
+            limit[idx] = lim
+            out = np.where(ss2[idx] + st2[idx] <= level[idx], 0.0, np.inf)
+            solve = np.flatnonzero((ss2[idx] + st2[idx] > level[idx]) & (lim < level[idx]))
+            if solve.size:
+                log_level = np.log(level[idx])
+
+                def f(i, u, solve=solve, chunk=chunk, log_level=log_level):
+                    cells = solve[i]
+                    return chunk.log_loss(cells, u) - log_level[cells]
+
+                out[solve] = np.exp(_solve_decreasing_grid(f, solve.size))
+                # beyond s ~ 1e9 the default rule may be too coarse (mp_laplace deepens it):
+                # the rare cells there take the scalar path
+                for i in np.flatnonzero(np.isfinite(out) & (out > _GRID_S_SCALAR)):
+                    c = idx[i]
+                    out[i] = _crossing_s(kind, lam[c], level[c], gamma_eff[c], ss2[c], st2[c])
+            s_star[idx] = out
+    s_star = s_star.reshape(shape)
+    return (s_star, limit.reshape(shape)) if plateau else s_star

@@ -11,11 +11,16 @@ import difflib
 import importlib
 from types import ModuleType
 
-__all__ = ["MODELS", "PLANNED", "get_model", "model_ids"]
+__all__ = ["MODELS", "PAPERS", "PLANNED", "get_model", "model_ids"]
 
 #: Implemented families: id -> module path (imported on first use).
 MODELS: dict[str, str] = {
     "linear-teacher": "groklab.models.linear_teacher",
+}
+
+#: One-line source of each implemented family.
+PAPERS: dict[str, str] = {
+    "linear-teacher": "Levi, Beck, Bar-Sinai 2023: linear teacher–student regression",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).

@@ -20,12 +20,15 @@ of width ~ (s sqrt lam)^{-1/2}. The rule therefore uses Gauss-Legendre panels gr
 geometrically (ratio 2) towards theta = 0: panels [pi 2^{-k-1}, pi 2^{-k}] down to
 theta_min = min(1e-6, |1 - sqrt lam| / (8 lam^{1/4})) (floored at 1e-14), plus [0, theta_min].
 A pole at distance p from a panel [x, 2x] with p < x lies outside the Bernstein ellipse of
-parameter 3 + sqrt 8, so ``n`` = 14 points per panel give ~1e-14 relative accuracy for every lam
-and every s up to ~1e10 (the Gaussian is resolved once it is wider than theta_min). Offsets
-x = nu - lam_- = 4 sqrt(lam) sin^2(theta/2) are kept without cancellation, so Laplace
-transforms are evaluated as e^{-s lam_-} sum_k w_k e^{-s x_k} (:func:`mp_laplace`, with a log
-form that never underflows). lam_- itself is computed as ((1 - lam)/(1 + sqrt lam))^2; the
-remaining error is the conditioning of e^{-s lam_-} in lam, about s * lam_- * 1e-16.
+parameter 3 + sqrt 8, and a Gaussian of width >= theta_min is resolved panel by panel, so
+``n`` = 14 points per panel give ~1e-14 relative accuracy for every lam and every s up to
+~1e10. For larger rates (argument ``s_max``, automatic in :func:`mp_laplace`) panels are added
+down to theta_min = 0.5 (s_max sqrt lam)^{-1/2}, one panel per factor 4 in s (checked against
+the lam = 1 closed form up to s = 1e300). Offsets x = nu - lam_- = 4 sqrt(lam) sin^2(theta/2)
+are kept without cancellation, so Laplace transforms are evaluated as
+e^{-s lam_-} sum_k w_k e^{-s x_k} (:func:`mp_laplace`, with a log form that does not
+underflow). lam_- itself is computed as ((1 - lam)/(1 + sqrt lam))^2; the remaining error is the
+conditioning of e^{-s lam_-} in lam, about s * lam_- * 1e-16.
 
 References
 ----------
@@ -55,8 +58,10 @@ __all__ = [
 DEFAULT_ORDER = 14
 
 _PANEL_RATIO = 2.0
-_THETA_FLOOR = 1e-6  # resolves the Laplace Gaussian up to s ~ 1e10
+_THETA_FLOOR = 1e-6  # resolves the Laplace Gaussian up to s ~ 1e10 without deepening
 _THETA_TINY = 1e-14  # below this the 1/nu pole hole is too small to matter in float64
+_THETA_DEEPEST = 1e-150  # theta^2 stays a normal float64
+_GAUSS_WIDTHS = 0.5  # theta_min <= 0.5 (s_max sqrt lam)^{-1/2}
 
 
 def _check_lam(lam) -> np.ndarray:
@@ -121,14 +126,28 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@functools.lru_cache(maxsize=256)
-def _rule(lam: float, n: int) -> _Rule:
+def _depth(lam: float, s_max: float) -> int:
+    """Number of geometric panels, so that theta_min lies below every scale at theta = 0."""
+    root = np.sqrt(lam)
+    pole = abs(1.0 - lam) / (1.0 + root) / np.sqrt(root)  # 1/nu poles at theta ~ +-i pole
+    theta_min = _THETA_FLOOR if pole == 0.0 else min(_THETA_FLOOR, max(pole / 8, _THETA_TINY))
+    curvature = s_max * root  # the Laplace Gaussian is e^{-curvature theta^2}
+    if curvature > 0:
+        theta_min = min(theta_min, _GAUSS_WIDTHS / np.sqrt(curvature))
+    theta_min = max(theta_min, _THETA_DEEPEST)
+    return int(np.ceil(np.log(np.pi / theta_min) / np.log(_PANEL_RATIO)))
+
+
+def _finite_max(s: np.ndarray) -> float:
+    finite = s[np.isfinite(s)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule(lam: float, n: int, depth: int) -> _Rule:
     root = np.sqrt(lam)
     gap = abs(1.0 - lam) / (1.0 + root)  # |1 - sqrt lam|
-    pole = gap / np.sqrt(root)  # distance of the 1/nu poles from theta = 0
-    theta_min = _THETA_FLOOR if pole == 0.0 else min(_THETA_FLOOR, max(pole / 8, _THETA_TINY))
-    k = int(np.ceil(np.log(np.pi / theta_min) / np.log(_PANEL_RATIO)))
-    edges = np.concatenate([[0.0], np.pi * _PANEL_RATIO ** -np.arange(k, -1, -1.0)])
+    edges = np.concatenate([[0.0], np.pi * _PANEL_RATIO ** -np.arange(depth, -1, -1.0)])
     g, gw = np.polynomial.legendre.leggauss(n)
     lo, hi = edges[:-1, None], edges[1:, None]
     theta = (0.5 * (hi - lo) * g + 0.5 * (hi + lo)).ravel()
@@ -141,7 +160,9 @@ def _rule(lam: float, n: int) -> _Rule:
     return _Rule(_read_only(nu), _read_only(x), _read_only(w), lam_minus, atom)
 
 
-def mp_quadrature(lam: float, n: int = DEFAULT_ORDER) -> tuple[np.ndarray, np.ndarray]:
+def mp_quadrature(
+    lam: float, n: int = DEFAULT_ORDER, *, s_max: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights for the continuous part of the Marchenko-Pastur law.
 
     Parameters
@@ -151,19 +172,23 @@ def mp_quadrature(lam: float, n: int = DEFAULT_ORDER) -> tuple[np.ndarray, np.nd
     n : int, default DEFAULT_ORDER
         Gauss-Legendre points per panel of the graded theta rule (module docstring); the total
         number of nodes is n * (number of panels), about 23 n for most lam.
+    s_max : float, default 0
+        Largest rate s of integrands e^{-s nu} to resolve. The default rule resolves s up to
+        ~1e10; larger values add panels down to theta_min = 0.5 (s_max sqrt lam)^{-1/2}.
 
     Returns
     -------
     nu, w : ndarray
         Read-only nodes in (lam_-, lam_+) and positive weights with sum(w) = 1 - atom, such that
-        sum(w * f(nu)) = E_MP[f(nu); nu > 0]. Cached per (lam, n).
+        sum(w * f(nu)) = E_MP[f(nu); nu > 0]. Cached per (lam, n, number of panels).
 
     Notes
     -----
     Eq. 6 of [1]_ with the theta substitution of spec section 2.2. The atom (mass
     :func:`mp_atom` at nu = 0) is not included; see :func:`mp_expect`.
     """
-    rule = _rule(float(_check_lam(lam)), _check_order(n))
+    lam = float(_check_lam(lam))
+    rule = _rule(lam, _check_order(n), _depth(lam, float(s_max)))
     return rule.nu, rule.w
 
 
@@ -191,7 +216,8 @@ def mp_expect(f: Callable[[np.ndarray], ArrayLike], lam: float, n: int = DEFAULT
     Eq. 6 of [1]_. For Laplace transforms at large s use :func:`mp_laplace`, which factors out
     e^{-s lam_-}.
     """
-    rule = _rule(float(_check_lam(lam)), _check_order(n))
+    lam = float(_check_lam(lam))
+    rule = _rule(lam, _check_order(n), _depth(lam, 0.0))
     total = np.asarray(f(rule.nu), dtype=np.float64) @ rule.w
     if rule.atom > 0.0:
         total = total + rule.atom * np.asarray(f(np.zeros(1)), dtype=np.float64)[..., 0]
@@ -220,8 +246,9 @@ def mp_laplace(
     Returns
     -------
     ndarray
-        Same shape as ``s``. Relative accuracy ~1e-13 for s up to ~1e10, apart from the
-        conditioning s * lam_- * 1e-16 inherited from lam.
+        Same shape as ``s``. Relative accuracy ~1e-13 for s up to ~1e200 (the rule deepens
+        with the largest finite s), apart from the conditioning s * lam_- * 1e-16 inherited
+        from lam.
 
     Notes
     -----
@@ -230,10 +257,11 @@ def mp_laplace(
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
         raise ValueError(f"The 'k' parameter must be an int >= 0. Got {k!r} instead.")
-    rule = _rule(float(_check_lam(lam)), _check_order(n))
+    lam = float(_check_lam(lam))
     s = np.asarray(s, dtype=np.float64)
     if np.any(s < 0):
         raise ValueError("The 's' parameter must be >= 0 elementwise. Got negative values.")
+    rule = _rule(lam, _check_order(n), _depth(lam, _finite_max(s)))
     weights = rule.w * rule.nu**k if k else rule.w
     atom = rule.atom if k == 0 else 0.0
     at_inf = np.isposinf(s)  # s = inf gives the limit, the atom term alone
@@ -242,6 +270,6 @@ def mp_laplace(
     cont = np.exp(terms, out=terms) @ weights  # in place; underflow to 0 is harmless
     if not log:
         return np.where(at_inf, atom, atom + np.exp(-finite * rule.lam_minus) * cont)
-    with np.errstate(divide="ignore"):  # cont = 0 only beyond s ~ 1e19
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN s; cont = 0 beyond s ~ 1e200
         log_cont = np.where(at_inf, -np.inf, -finite * rule.lam_minus + np.log(cont))
-    return np.logaddexp(np.log(atom), log_cont) if atom > 0.0 else log_cont
+        return np.logaddexp(np.log(atom), log_cont) if atom > 0.0 else log_cont

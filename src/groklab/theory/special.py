@@ -165,7 +165,8 @@ def log_upper_gamma_half(z: ArrayLike) -> np.ndarray:
     Returns
     -------
     ndarray
-        log Gamma(1/2, z), finite for every finite z >= 0 (no underflow at large z).
+        log Gamma(1/2, z), finite for every finite z >= 0 (no underflow at large z); -inf at
+        z = inf.
 
     Notes
     -----
@@ -173,6 +174,5 @@ def log_upper_gamma_half(z: ArrayLike) -> np.ndarray:
     Eq. 23 of [1]_.
     """
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        root = np.sqrt(z)  # NaN for z < 0
-    return 0.5 * np.log(np.pi) - z + np.log(sc.erfcx(root))
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN for z < 0, -inf at z = inf
+        return 0.5 * np.log(np.pi) - z + np.log(sc.erfcx(np.sqrt(z)))
