@@ -104,11 +104,7 @@ def test_simulate_json_schema():
         assert GROKKING_KEYS <= set(g)
 
 
-def test_simulate_seeds_option_and_conflict():
-    obj = _json(
-        _run("simulate", "linear-teacher", "d_in=40", "n_gen=100", "--seeds", "1", "--json")
-    )
-    assert len(obj["grokking"]) == 1
+def test_simulate_seeds_given_twice_must_agree():
     _fails(
         _run("simulate", "linear-teacher", "d_in=40", "seeds=2", "--seeds", "3"),
         "Give the number of seeds once",
@@ -329,9 +325,7 @@ def test_subprocess_exit_codes_and_no_traceback():
     assert proc.returncode == 2
     assert proc.stderr.startswith("Error: Unknown model 'linear-teachr'")
     assert "Traceback" not in proc.stderr
-    proc = _groklab("predict", "linear-teacher", "gamma=-1", "--json")
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert "The 'gamma' parameter of Config" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_subprocess_predict_json_without_jax_or_matplotlib():

@@ -95,6 +95,23 @@ def test_registry_works_without_figure_modules(monkeypatch):
     assert figure_ids() == []
 
 
+def test_figure_package_submodules_are_imported(monkeypatch, tmp_path):
+    pkg = tmp_path / "toypaper_figs"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "_helpers.py").write_text("raise RuntimeError('private modules are not imported')\n")
+    (pkg / "figa.py").write_text(
+        "from groklab.figures import register\n"
+        "register('toypaper/figa', paper='p', number='1', title='t', compute_quick=None,\n"
+        "         compute_full=None, plot=None, claims=None)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(figures, "_MODULES", ["toypaper_figs"])
+    monkeypatch.setattr(figures, "_loaded", False)
+    monkeypatch.setattr(figures, "_REGISTRY", {})
+    assert figure_ids() == ["toypaper/figa"]
+
+
 def test_reproduce_writes_files_and_claims(toy_figure, tmp_path):
     from groklab.store import load
 

@@ -33,6 +33,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -157,15 +158,15 @@ def _num(x: Any) -> str:
     return "never" if not math.isfinite(v) else f"{v:.4g}"
 
 
-def _print_result(kind: str, model_id: str, ds, params: dict[str, Any]) -> None:
+def _print_result(kind: str, model_id: str, ds, given: dict[str, str]) -> None:
     import numpy as np
 
     unit = ds.attrs.get("time_unit", "steps")
     grok = ds.attrs.get("grokking")
     records = grok if isinstance(grok, list) else [grok] if grok else []
     first = records[0] if records else {}
-    shown = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
-    _out.print(f"[bold]{model_id}[/bold] {kind}  ({shown})", soft_wrap=True)
+    shown = " ".join(f"{k}={v}" for k, v in given.items()) or "defaults"
+    _out.print(f"[bold]{model_id}[/bold] {kind}: {escape(shown)}", soft_wrap=True)
     title = f"grokking ({first.get('detector', '?')}, level {_num(first.get('level'))}; {unit})"
     table = Table(title=title, title_justify="left")
     if isinstance(grok, list):
@@ -175,11 +176,13 @@ def _print_result(kind: str, model_id: str, ds, params: dict[str, Any]) -> None:
     table.add_column("note")
     seeds = ds["seed"].values if "seed" in ds.coords else range(len(records))
     for seed, rec in zip(seeds, records, strict=False):
-        row = [_num(rec.get(k)) for k in ("t_train", "t_gen", "delay")] + [rec.get("message", "")]
+        row = [_num(rec.get(k)) for k in ("t_train", "t_gen", "delay")] + [
+            escape(str(rec.get("message", "")))
+        ]
         table.add_row(*([str(seed)] if isinstance(grok, list) else []), *row)
     _out.print(table)
     for line in ds.attrs.get("advice", []) or []:
-        _out.print(f"advice: {line}", soft_wrap=True)
+        _out.print(f"advice: {escape(str(line))}", soft_wrap=True)
 
     curves = _curve_vars(ds)
     t = np.asarray(ds["t"].values, dtype=float)
@@ -229,22 +232,38 @@ def _main(
 def models() -> None:
     """List the model families and their parameters."""
     import dataclasses
+    import inspect
 
-    from groklab.models.registry import MODELS, PLANNED, get_model
+    from groklab.models.registry import MODELS, PAPERS, PLANNED, get_model
 
-    table = Table(title="groklab models", title_justify="left", show_lines=True)
-    table.add_column("model")
-    table.add_column("status")
-    table.add_column("parameters (default)")
+    table = Table(title="groklab models", title_justify="left")
+    for col in ("model", "status", "paper"):
+        table.add_column(col)
     for model_id in MODELS:
-        with _errors():
-            module = get_model(model_id)
-        fields = ", ".join(f"{f.name}={f.default}" for f in dataclasses.fields(module.Config))
-        table.add_row(model_id, "implemented", fields)
+        table.add_row(model_id, "implemented", PAPERS.get(model_id, ""))
     for model_id, (paper, issue) in PLANNED.items():
         table.add_row(model_id, f"planned (issue {issue})", paper)
     _out.print(table)
-    _out.print("Parameter help: see README.md or `python -c 'help(groklab.models.<module>)'`.")
+    for model_id in MODELS:
+        with _errors():
+            module = get_model(model_id)
+        params = Table(title=f"{model_id} parameters (key=value)", title_justify="left")
+        for col in ("key", "default", "allowed", "meaning"):
+            params.add_column(col)
+        for f in dataclasses.fields(module.Config):
+            rule = f.metadata.get("constraint")
+            params.add_row(
+                f.name,
+                escape(str(f.default)),
+                escape(rule.describe()) if rule is not None else "",
+                escape(f.metadata.get("help", "")),
+            )
+        _out.print(params)
+        seeds = inspect.signature(module.simulate).parameters.get("seeds")
+        if seeds is not None:
+            _out.print(
+                f"`groklab simulate {model_id}` also takes seeds=N (default {seeds.default})."
+            )
 
 
 @app.command()
@@ -258,9 +277,10 @@ def predict(
         from groklab.models.registry import get_model
 
         module = get_model(model)
-        config = module.Config.from_strings(parse_pairs(params))
+        pairs = parse_pairs(params)
+        config = module.Config.from_strings(pairs)
         ds = module.predict(config)
-    _emit("predict", module.ID, ds, config.to_dict(), json_out)
+    _emit("predict", module.ID, ds, config.to_dict(), pairs, json_out)
 
 
 @app.command()
@@ -277,7 +297,8 @@ def simulate(
         from groklab.models.registry import get_model
 
         module = get_model(model)
-        pairs = parse_pairs(params)
+        given = parse_pairs(params)
+        pairs = dict(given)
         if "seeds" in pairs:
             n = _parse_seeds(pairs.pop("seeds"))
             if seeds is not None and seeds != n:
@@ -287,14 +308,18 @@ def simulate(
         kwargs = {} if seeds is None else {"seeds": seeds}
         ds = module.simulate(config, **kwargs)
     params_out = {**config.to_dict(), "seeds": int(ds.sizes.get("seed", seeds or 0))}
-    _emit("simulate", module.ID, ds, params_out, json_out)
+    if "seeds" not in given and "seed" in ds.sizes:
+        given["seeds"] = str(ds.sizes["seed"])
+    _emit("simulate", module.ID, ds, params_out, given, json_out)
 
 
-def _emit(kind: str, model_id: str, ds, params: dict[str, Any], json_out: bool) -> None:
+def _emit(
+    kind: str, model_id: str, ds, params: dict[str, Any], given: dict[str, str], json_out: bool
+) -> None:
     if json_out:
         sys.stdout.write(json.dumps(payload(model_id, ds, params), allow_nan=False) + "\n")
     else:
-        _print_result(kind, model_id, ds, params)
+        _print_result(kind, model_id, ds, given)
 
 
 @app.command()
@@ -404,7 +429,6 @@ def reproduce(
 
     Exits with 1 when a claim fails or a figure cannot be computed.
     """
-    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with _errors():
@@ -464,14 +488,20 @@ def reproduce(
         )
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_short(v) for v in value[:8]) + (", …]" if len(value) > 8 else "]")
-    if value is None:
-        return "null"
-    return str(value)
+def _short(value: Any, limit: int = 160) -> str:
+    """A compact one-line rendering of a claim's measured/expected value."""
+
+    def fmt(x: Any) -> str:
+        if isinstance(x, float):
+            return f"{x:.4g}"
+        if isinstance(x, list):
+            return "[" + ", ".join(fmt(v) for v in x) + "]"
+        if isinstance(x, dict):
+            return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in x.items()) + "}"
+        return "null" if x is None else str(x)
+
+    text = fmt(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @app.command()

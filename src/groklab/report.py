@@ -153,7 +153,7 @@ def write_report(out_dir: str | os.PathLike) -> Path:
     verdict = (
         '<span class="pass">all claims pass</span>'
         if n_fail == 0
-        else f'<span class="fail">{n_fail} claim{"s" if n_fail != 1 else ""} fail</span>'
+        else f'<span class="fail">{n_fail} claim{" fails" if n_fail == 1 else "s fail"}</span>'
     )
     toc = "".join(
         f'<li><a href="#{escape(str(r["figure"]))}">{escape(str(r["figure"]))}</a> — '

@@ -17,8 +17,9 @@ A figure module (one per paper, e.g. ``groklab.figures.levi2023``) registers eac
 
 :func:`reproduce` runs a recipe and writes, under ``OUT/<paper>/``, ``FIG.nc`` (the data, via
 :func:`groklab.store.save`), ``FIG.png``, ``FIG.pdf`` and ``FIG.claims.json``. Modules listed in
-``_MODULES`` are imported the first time the registry is used, so importing ``groklab.figures``
-stays cheap; matplotlib is imported by the plot functions only (see :mod:`._style`).
+``_MODULES`` (and, for a package, its public submodules) are imported the first time the
+registry is used, so importing ``groklab.figures`` stays cheap; matplotlib is imported by the
+plot functions only (see :mod:`._style`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import importlib
 import json
 import math
 import os
+import pkgutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -136,10 +138,15 @@ def _load() -> None:
     _loaded = True
     for name in _MODULES:
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:  # a real missing dependency inside the module: surface it
                 raise
+            continue
+        # A paper may be a package with one module per figure: import its public submodules.
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{name}.{info.name}")
 
 
 def figure_ids() -> list[str]:

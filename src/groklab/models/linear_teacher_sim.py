@@ -21,6 +21,7 @@ Time is counted in GD steps. Seeds run as one batched (``vmap``) computation.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -152,7 +153,10 @@ def _net_output(params, X, student):
     return X @ W
 
 
+@functools.lru_cache(maxsize=64)
 def _make_gd_fns(student: str, d_out: int, eps: float):
+    """Loss and observables of one student type (cached: they are static jit arguments, so new
+    closures would recompile the engine on every call)."""
     def train_residual(p, data):
         return _net_output(p, data["X_train"], student) - data["y_train"]
 
