@@ -16,7 +16,6 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 OUT ?= results/figures
 PYTEST_ARGS ?=
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: demo test lint bench clean help
 
@@ -42,7 +41,7 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.stamp-bench: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev,bench]' --extra-index-url $(TORCH_INDEX)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
 demo: $(VENV)/.stamp-base

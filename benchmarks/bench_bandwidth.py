@@ -12,8 +12,13 @@ a kernel that fuses both products per row block; the "roofline" column compares 
 Memory bandwidth (STREAM-like, arrays of ``--bw-gib`` GiB ≥ 1 GiB, best of the rounds):
 read kernels — NumPy ``sum`` on 1 thread and on 2 threads (halves, the GIL is released), the jitted
 JAX ``sum``, and a BLAS matrix–vector product (OpenBLAS, all threads); and the STREAM triad
-a = b + s·c in JAX (output buffer donated, 24 bytes per element counted as STREAM does). GD only
-reads X, so the reference bandwidth is the best *read* kernel.
+a = b + s·c (NumPy, 2 threads, cache-sized blocks; 24 bytes per element counted as STREAM does).
+GD only reads X, so the reference bandwidth is the best *read* kernel.
+
+GD variants: the engine's ``gd_batched`` (vmap over seeds) with autodiff and with an analytic
+``grad=``; the engine's ``gd`` per seed under ``lax.map``; a fused one-pass ``grad=`` (row blocks,
+per seed); and, for reference, the Gram form (Σ = XᵀX/N precomputed, same iterates), which is
+not a streaming kernel at all.
 
 Rounds interleave every kernel and every GD variant, so all of them see the same background load,
 and each keeps its best round.
@@ -126,6 +131,9 @@ def main(argv=None):
     run_map = jax.jit(lambda p, dd, inc: jax.lax.map(
         lambda pd: gd(loss, observe, pd[0], pd[1], 0.01, inc, 0.0), (p, dd)))
 
+    run_map_fused = jax.jit(lambda p, dd, inc: jax.lax.map(
+        lambda pd: gd(loss, observe, pd[0], pd[1], 0.01, inc, 0.0, grad=grad_fused), (p, dd)))
+
     small = 3 * N + 5 * d  # vectors per step (r written+read, y read; S, g), elements
     variants = {
         "engine gd_batched, autodiff (default)": (
@@ -135,9 +143,8 @@ def main(argv=None):
             2 * N * d + small),
         "engine gd per seed (lax.map), autodiff": (
             lambda: run_map(p0, data, inc), 2 * N * d + small),
-        f"fused one-pass grad= (row blocks of {a.chunk})": (
-            lambda: gd_batched(loss, observe, p0, data, 0.01, inc, 0.0, grad=grad_fused),
-            N * d + small),
+        f"fused one-pass grad=, per seed (blocks {a.chunk})": (
+            lambda: run_map_fused(p0, data, inc), N * d + small),
     }
     gram_fn = (lambda: gd_batched(loss_gram, observe, p0, gram, 0.01, inc, 0.0, grad=grad_gram),
                d * d + 4 * d)
@@ -158,14 +165,21 @@ def main(argv=None):
     pool = ThreadPoolExecutor(2)
     M = an[: (n_el // 1000) * 1000].reshape(-1, 1000)
     v = np.ones(1000)
-    ja, jb, jc = (jnp.full((n_el,), 1.0), jnp.full((n_el,), 2.0), jnp.full((n_el,), 3.0))
+    ja = jnp.full((n_el,), 1.0)
     jsum = jax.jit(jnp.sum)
-    triad = jax.jit(lambda out, b, c: b + 3.0 * c, donate_argnums=0)
-    state = {"a": ja}
+    # STREAM triad a = b + s*c in NumPy, 2 threads (halves), in L2-sized blocks so that the
+    # second NumPy pass (a += b) hits the cache: DRAM traffic is read b, read c, write a.
+    tb, tc = np.full(n_el, 2.0), np.full(n_el, 3.0)
+    blk = 1 << 16  # 512 KiB per array per block
+
+    def triad_part(lo, hi):
+        for i in range(lo, hi, blk):
+            j = min(i + blk, hi)
+            np.multiply(tc[i:j], 3.0, out=an[i:j])
+            np.add(an[i:j], tb[i:j], out=an[i:j])
 
     def do_triad():
-        state["a"] = triad(state["a"], jb, jc)
-        state["a"].block_until_ready()
+        list(pool.map(lambda lh: triad_part(*lh), ((0, n_el // 2), (n_el // 2, n_el))))
 
     kernels = {
         "numpy sum, 1 thread (read)": (lambda: an.sum(), an.nbytes, True),
@@ -173,7 +187,7 @@ def main(argv=None):
             lambda: sum(pool.map(np.sum, halves)), an.nbytes, True),
         "jax sum, jit (read)": (lambda: jsum(ja).block_until_ready(), an.nbytes, True),
         "BLAS gemv, numpy (read)": (lambda: M @ v, M.nbytes, True),
-        "STREAM triad a=b+s*c, jax (24 B/elem)": (do_triad, 3 * an.nbytes, False),
+        "STREAM triad a=b+s*c, numpy 2 thr (24 B/el)": (do_triad, 3 * an.nbytes, False),
     }
 
     # warm-up (compiles)

@@ -17,9 +17,15 @@ Contestants, all in this one process and run side by side:
     steps (60 record times log-spaced in [1, torch_steps]) and the time is extrapolated:
     setup + (time in GD steps) × steps / torch_steps + (time in the 60 evaluations).
 (c) groklab, iterated GD: ``simulate_arrays(..., method="gd")``, the 4 seeds batched (vmap) in one
-    jitted ``lax.scan``. Same extrapolation: fixed cost = a warm run with a 60-step horizon
-    (records at steps 1…60: sampling, labels, 60 observations, transfer), per-step cost from a
-    warm run of ``--gd-steps`` steps; extrapolated = fixed + per-step × (steps − 60).
+    jitted ``lax.scan``. Same extrapolation: fixed cost = best of two warm runs with a 60-step
+    horizon (records at steps 1…60: sampling, labels, 60 observations, transfer), per-step cost
+    from a warm run of ``--gd-steps`` steps (lengthened ×4, at most twice, while its GD part is
+    below half the fixed cost, so that noise cannot swamp it); extrapolated = fixed + per-step ×
+    (steps − 60).
+
+A diagnostic line times ``jnp.linalg.eigh`` (LAPACK called inside XLA) against SciPy's eigh of the
+same 1000 × 1000 matrix: the exact path's eigendecompositions suffer when OpenBLAS threads compete
+with XLA's thread pool (set ``OPENBLAS_NUM_THREADS=1`` to compare).
 
 Use ``--torch-steps 100000 --gd-steps 100000`` to measure everything in full (hours).
 """
@@ -111,7 +117,6 @@ def main(argv=None):
     seeds = list(range(a.seeds))
     times_full = log_times(T, R)
     times_torch = log_times(S_t, R)
-    times_gd = log_times(S_g, R)
     times_fixed = log_times(R, R)  # steps 1..R: the fixed cost of a GD run with R records
 
     print("Fig. 1 simulation benchmark (issue 2 §7)")
@@ -121,8 +126,27 @@ def main(argv=None):
     print(f"  torch {torch.__version__} ({torch.get_num_threads()} threads), jax {jax.__version__}"
           f" ({jax.default_backend()}); start {load()}")
     if S_t < T or S_g < T:
-        print(f"  NOTE: PyTorch runs {S_t} steps and groklab iterated GD {S_g} steps; their "
-              f"{T}-step times are EXTRAPOLATED (see columns 'measured' vs 'at {T}').")
+        print(f"  NOTE: PyTorch runs {S_t} steps and groklab iterated GD {S_g}+ steps; their "
+              f"{T}-step times are EXTRAPOLATED (see columns 'meas' vs 'at T').")
+
+    # diagnostic: LAPACK eigh inside XLA vs SciPy (OpenBLAS threads inside XLA's thread pool)
+    import jax.numpy as jnp
+    import scipy.linalg
+
+    A = np.random.default_rng(0).standard_normal((2 * a.d_in, a.d_in))
+    C = A.T @ A / (2 * a.d_in)
+    eigh = jax.jit(jnp.linalg.eigh)
+    jax.block_until_ready(eigh(C))
+    te = ts = math.inf
+    for _ in range(2):
+        with Timer() as tm:
+            jax.block_until_ready(eigh(C))
+        te = min(te, tm.s)
+        with Timer() as tm:
+            scipy.linalg.eigh(C, driver="evd")
+        ts = min(ts, tm.s)
+    print(f"  diagnostic: eigh of a {a.d_in}x{a.d_in} matrix: jax (XLA CPU) {fmt_s(te)}, "
+          f"scipy evd {fmt_s(ts)}")
     print()
 
     rows = []
@@ -143,22 +167,32 @@ def main(argv=None):
         print(f"   groklab exact: cold {fmt_s(r['exact_cold'])}, warm {fmt_s(r['exact_warm'])}",
               flush=True)
 
-        # (c) iterated GD, 4 seeds batched
+        # (c) iterated GD, 4 seeds batched. Fixed cost = best of two warm 60-step runs; the
+        # per-step cost from a longer run, lengthened (x4, at most twice) while the GD part is
+        # below half the fixed cost, so that background noise cannot swamp it.
         with Timer() as tm:
             simulate_arrays(cfg, times_fixed, seeds, method="gd")
         gd_cold_fixed = tm.s
-        with Timer() as tm:
-            simulate_arrays(cfg, times_fixed, seeds, method="gd")
-        gd_fixed = tm.s
-        with Timer() as tm:
-            gd = simulate_arrays(cfg, times_gd, seeds, method="gd")
-        r["gd_meas"] = tm.s
-        per_step = max(r["gd_meas"] - gd_fixed, 0.0) / (S_g - R)
+        gd_fixed = math.inf
+        for _ in range(2):
+            with Timer() as tm:
+                simulate_arrays(cfg, times_fixed, seeds, method="gd")
+            gd_fixed = min(gd_fixed, tm.s)
+        s_g = S_g
+        for attempt in range(3):
+            times_gd = log_times(s_g, R)
+            with Timer() as tm:
+                gd = simulate_arrays(cfg, times_gd, seeds, method="gd")
+            if tm.s - gd_fixed >= 0.5 * gd_fixed or s_g >= T or attempt == 2:
+                break
+            s_g = min(T, 4 * s_g)
+        r["gd_meas"], r["gd_steps"] = tm.s, s_g
+        per_step = max(r["gd_meas"] - gd_fixed, 0.0) / (s_g - R)
         r["gd_step"] = per_step
         r["gd_compile"] = max(gd_cold_fixed - gd_fixed, 0.0)
         r["gd_ext"] = gd_fixed + per_step * (T - R)
         print(f"   groklab gd:    fixed {fmt_s(gd_fixed)} (+compile {fmt_s(r['gd_compile'])}), "
-              f"{S_g} steps {fmt_s(r['gd_meas'])}, {per_step * 1e3:.2f} ms/step for "
+              f"{s_g} steps {fmt_s(r['gd_meas'])}, {per_step * 1e3:.2f} ms/step for "
               f"{a.seeds} seeds", flush=True)
 
         # (b) torch, one seed at a time
@@ -204,15 +238,17 @@ def main(argv=None):
     hdr = (f"{'lam':>5} {'N_tr':>6} | {'exact cold':>10} {'exact warm':>10} | "
            f"{'torch meas':>10} {'torch at T':>10} | {'gd meas':>9} {'gd at T':>9} | "
            f"{'torch/exact':>11} {'torch/gd':>8}")
-    steps_note = f"(measured: torch {S_t} steps, gd {S_g} steps)"
+    steps_note = (f"(measured: torch {S_t} steps; gd "
+                  + ", ".join(f"{r['gd_steps']}" for r in rows) + " steps for λ = "
+                  + ", ".join(f"{r['lam']:g}" for r in rows) + ")")
     print(hdr)
     print("-" * len(hdr))
 
     def line(lab, n, d):
         return (f"{lab:>5} {n:>6} | {d['exact_cold']:10.2f} {d['exact_warm']:10.2f} | "
                 f"{d['torch_meas']:10.2f} {d['torch_ext']:10.0f} | {d['gd_meas']:9.2f} "
-                f"{d['gd_ext']:9.0f} | {d['torch_ext'] / d['exact_warm']:10.0f}x "
-                f"{d['torch_ext'] / d['gd_ext']:7.2f}x")
+                f"{d['gd_ext']:9.0f} | {d['torch_ext'] / d['exact_warm']:10.3g}x "
+                f"{d['torch_ext'] / d['gd_ext']:7.3g}x")
 
     for r in rows:
         print(line(f"{r['lam']:g}", r["n_train"], r))
@@ -225,9 +261,9 @@ def main(argv=None):
     ext = " (extrapolated)" if S_t < T else ""
     print(f"  PyTorch loop{ext}:               {tot['torch_ext']:9.1f} s")
     print(f"  groklab exact, warm:               {tot['exact_warm']:9.2f} s   ratio torch/groklab "
-          f"= {tot['torch_ext'] / tot['exact_warm']:.0f}x  (goal >= 100x)")
+          f"= {tot['torch_ext'] / tot['exact_warm']:.3g}x  (goal >= 100x)")
     print(f"  groklab exact, cold (w/ compile):  {tot['exact_cold']:9.2f} s   ratio torch/groklab "
-          f"= {tot['torch_ext'] / tot['exact_cold']:.0f}x")
+          f"= {tot['torch_ext'] / tot['exact_cold']:.3g}x")
     gext = " (extrapolated)" if S_g < T else ""
     print(f"  groklab iterated GD{gext}, warm: {tot['gd_ext']:9.1f} s   ratio torch/groklab-gd "
           f"= {tot['torch_ext'] / tot['gd_ext']:.2f}x  (compile adds {tot['gd_compile']:.1f} s)")

@@ -119,7 +119,7 @@ def accuracy_from_loss(loss: ArrayLike, eps: float, d_out: int = 1) -> np.ndarra
     loss = np.asarray(loss, dtype=np.float64)
     if np.any(loss < 0):
         raise ValueError("The 'loss' parameter must be >= 0 elementwise. Got negative values.")
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # loss 0 or subnormal: z = inf, A = 1
         z = d_out * eps / (2.0 * loss)  # inf at loss = 0, 0 at loss = inf
     if d_out == 1:
         return sc.erf(np.sqrt(z))

@@ -709,7 +709,7 @@ register(
     paper=PAPER,
     number="3",
     title="Losses and accuracies with weight decay vs Eq. 15; grokking delay Δt vs γ",
-    compute_quick=lambda: compute_fig3(**QUICK, n_gamma=40),
+    compute_quick=lambda: compute_fig3(**(QUICK | {"d_in": 400, "seeds": 5}), n_gamma=40),
     compute_full=lambda: compute_fig3(**FULL, n_gamma=100),
     plot=plot_fig3,
     claims=claims_fig3,
