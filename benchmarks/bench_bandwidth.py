@@ -1,11 +1,13 @@
 """Iterated-GD throughput of the engine as a fraction of the machine's memory bandwidth.
 
-Problem: the linear student of Levi et al. (2023) in the engine (``groklab.dynamics.gd``), full-batch
-GD on the quadratic loss L(S) = ‖X S − y‖²/N, batched over 4 seeds that each have their own data:
-X is 4 × 10000 × 1000 float64 = 320 MB, ten times the L3 cache, so every step streams X from DRAM.
+Problem: the linear student of Levi et al. (2023) in the engine (``groklab.dynamics.gd``),
+full-batch GD on the quadratic loss L(S) = ‖X S − y‖²/N, batched over 4 seeds that each have
+their own data: X is 4 × 10000 × 1000 float64 = 320 MB, ten times the L3 cache, so every step
+streams X from DRAM.
 
 Bytes per step. The gradient is (2/N) Xᵀ(X S − y): one pass over X for the residual, and a
-second for Xᵀr; each X (80 MB) is far larger than the cache, so the second pass is again a DRAM read.
+second for Xᵀr; each X (80 MB) is far larger than the cache, so the second pass is again a DRAM
+read.
 So each step moves 2·|X| (+ vectors of size N and d, included). The minimum is one pass (|X|) for
 a kernel that fuses both products per row block; the "roofline" column compares with that.
 
@@ -152,7 +154,8 @@ def main(argv=None):
     # correctness: all variants give the same iterates
     ref = np.asarray(gd_batched(loss, observe, p0, data, 0.01, jnp.asarray([5]), 0.0)["s2"])
     for name, g in (("analytic", grad_two_pass), ("fused", grad_fused)):
-        o = np.asarray(gd_batched(loss, observe, p0, data, 0.01, jnp.asarray([5]), 0.0, grad=g)["s2"])
+        o = np.asarray(
+            gd_batched(loss, observe, p0, data, 0.01, jnp.asarray([5]), 0.0, grad=g)["s2"])
         assert np.allclose(o, ref, rtol=1e-10), name
     o = np.asarray(gd_batched(loss_gram, observe, p0, gram, 0.01, jnp.asarray([5]), 0.0,
                               grad=grad_gram)["s2"])
@@ -217,7 +220,7 @@ def main(argv=None):
     print()
     print(f"{'memory bandwidth kernel':44s} {'GB/s':>8}")
     bw = {}
-    for name, (_, nbytes, is_read) in kernels.items():
+    for name, (_, nbytes, _is_read) in kernels.items():
         bw[name] = nbytes / best[name] / 1e9
         print(f"{name:44s} {bw[name]:8.2f}")
     ref_name = max((k for k, v in kernels.items() if v[2]), key=lambda k: bw[k])
@@ -241,9 +244,10 @@ def main(argv=None):
     print(f"{'Gram form 2(ΣS−b), Σ=XᵀX/N precomputed':44s} {s * 1e3:8.2f} {gb / 1e6:8.0f} "
           f"{gb / s / 1e9:7.2f}   (Σ: {gb / 1e6:.0f} MB, cache-resident; not a streaming kernel)")
     print()
-    print("'% of BW' = bytes the variant moves per step / time / reference bandwidth (goal >= 70%).")
-    print("'roofline' = the one-pass minimum (|X| per step) / time / reference bandwidth: how close")
-    print("the step is to the fastest possible streaming GD step on this machine.")
+    print("'% of BW' = bytes the variant moves per step / time / reference bandwidth "
+          "(goal >= 70%).")
+    print("'roofline' = the one-pass minimum (|X| per step) / time / reference bandwidth: how")
+    print("close the step is to the fastest possible streaming GD step on this machine.")
     print(f"end {load()}")
 
 

@@ -106,9 +106,8 @@ def torch_run(torch, n_train, d_in, n_gen, eta, record_steps, seed):
 
 def main(argv=None):
     a = parse_args(argv)
-    import torch
-
     import jax
+    import torch
 
     from groklab.models.linear_teacher_config import Config
     from groklab.models.linear_teacher_sim import simulate_arrays

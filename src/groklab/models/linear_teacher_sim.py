@@ -119,12 +119,12 @@ def _exact_one_seed(data, times, eta, gamma_eff, d_out, eps, flow: bool):
     loss_gen = norm_sq.sum(1) / d_out
     loss_train = ((nu * norm_sq).sum(1) - 2 * (cC + f * eC).sum(1) + noise_sq) / d_out
 
-    Z, Zg = X @ U, Xg @ U
-
+    # Per record D(t) = U α(t) (d_in² d_out flops), then per-sample errors: cheaper than rotating
+    # the data once (X U costs N d_in², which dominates when N or n_gen ≫ the number of records).
     def accuracies(ft):
-        alpha = c + ft[:, None] * e
-        acc_tr = threshold_accuracy(_per_sample_error(Z, alpha, d_out, delta), eps)
-        err_g = _per_sample_error(Zg, alpha, d_out)
+        D = U @ (c + ft[:, None] * e)
+        acc_tr = threshold_accuracy(_per_sample_error(X, D, d_out, delta), eps)
+        err_g = _per_sample_error(Xg, D, d_out)
         return acc_tr, threshold_accuracy(err_g, eps), jnp.mean(err_g)
 
     acc_train, acc_gen, loss_gen_sample = jax.lax.map(accuracies, f)
