@@ -186,7 +186,7 @@ def main(argv=None):
                 break
             s_g = min(T, 4 * s_g)
         r["gd_meas"], r["gd_steps"] = tm.s, s_g
-        per_step = max(r["gd_meas"] - gd_fixed, 0.0) / (s_g - R)
+        per_step = max(r["gd_meas"] - gd_fixed, 0.0) / max(s_g - R, 1)
         r["gd_step"] = per_step
         r["gd_compile"] = max(gd_cold_fixed - gd_fixed, 0.0)
         r["gd_ext"] = gd_fixed + per_step * (T - R)

@@ -239,3 +239,20 @@ def unknown_name_message(name: str, allowed: Sequence[str], what: str) -> str:
         f"Unknown parameter {name!r} for {what}.{hint} "
         f"Allowed parameters: {', '.join(sorted(allowed))}."
     )
+
+
+def jsonable(x: Any) -> Any:
+    """Plain JSON values: NumPy scalars and arrays unwrapped, NaN and ±inf as null."""
+    if isinstance(x, Mapping):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if isinstance(x, np.generic):
+        return jsonable(x.item())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    return str(x)

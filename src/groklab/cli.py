@@ -36,6 +36,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from groklab._config import jsonable
+
 app = typer.Typer(
     name="groklab",
     help="A lab for solvable models of grokking: theory beside simulation.",
@@ -103,25 +105,6 @@ def _parse_seeds(text: str) -> int:
     return value
 
 
-def _jsonable(x: Any) -> Any:
-    """Plain JSON values: NumPy scalars and arrays unwrapped, NaN and ±inf as null."""
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.generic):
-        return _jsonable(x.item())
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    return str(x)
-
-
 def _curve_vars(ds) -> dict[str, Any]:
     """Data variables along ``t`` (and ``seed``), ordered (seed, t)."""
     curves = {}
@@ -145,7 +128,7 @@ def payload(model_id: str, ds, params: dict[str, Any]) -> dict[str, Any]:
     }
     if "summary" in ds.attrs:
         obj["summary"] = ds.attrs["summary"]
-    return _jsonable(obj)
+    return jsonable(obj)
 
 
 def _num(x: Any) -> str:

@@ -28,13 +28,14 @@ import dataclasses
 import difflib
 import importlib
 import json
-import math
 import os
 import pkgutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from groklab._config import jsonable
 
 __all__ = [
     "FigureRecipe",
@@ -176,25 +177,6 @@ def figure_paths(id: str, out_dir: str | os.PathLike) -> dict[str, Path]:
     }
 
 
-def _jsonable(x: Any) -> Any:
-    """Plain JSON values: NumPy scalars/arrays unwrapped, NaN and ±inf as null."""
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.generic):
-        return _jsonable(x.item())
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    return str(x)
-
-
 def _check_claims(id: str, claims: Any) -> list[dict]:
     out = []
     for i, c in enumerate(claims):
@@ -203,7 +185,7 @@ def _check_claims(id: str, claims: Any) -> list[dict]:
                 f"Claim {i} of figure {id!r} must be a dict with keys claim, measured, "
                 f"expected and passed; got {c!r}."
             )
-        out.append({**_jsonable(c), "passed": bool(c["passed"])})
+        out.append({**jsonable(c), "passed": bool(c["passed"])})
     return out
 
 

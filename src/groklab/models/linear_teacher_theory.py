@@ -38,7 +38,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize
 from scipy import special as sc
 
 from groklab.theory.marchenko_pastur import mp_atom, mp_laplace, mp_quadrature
@@ -543,24 +542,17 @@ class GrokkingTimes(NamedTuple):
 
 
 def _root_decreasing(f, u0: float, *, bound: float = 700.0) -> float:
-    """Root of a decreasing f(u), u a log variable in [-bound, bound], bracketed from ``u0``.
+    """Root of a decreasing f(u), u a log variable, bracketed from ``u0`` by doubling steps
+    (up to ``bound`` away from ``u0``) and refined to 1e-12 in u.
 
-    Returns +inf (-inf) when f stays positive (negative) up to the bound.
+    Returns +inf (-inf) when f stays positive (negative) up to the bound. The one-cell case of
+    :func:`_solve_decreasing_grid`, which spares ``groklab predict`` the import of scipy.optimize.
     """
-    f0 = f(u0)
-    if f0 == 0.0:
-        return u0
-    sign = 1.0 if f0 > 0 else -1.0
-    near, step = u0, 2.0
-    while True:
-        far = float(np.clip(near + sign * step, -bound, bound))
-        if far == near:
-            return sign * np.inf
-        if sign * f(far) <= 0:
-            break
-        near, step = far, 2.0 * step
-    lo, hi = sorted((near, far))
-    return optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-14)
+
+    def shifted(_, u):
+        return np.array([f(u0 + float(x)) for x in u])
+
+    return float(_solve_decreasing_grid(shifted, 1, bound=bound)[0] + u0)
 
 
 def _crossing_s(kind, lam, level, gamma_eff, ss2, st2) -> float:
