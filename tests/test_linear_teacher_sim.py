@@ -109,7 +109,7 @@ def simulate_arrays_flow(cfg, t):
 
     data = sim._batched_sample(cfg, [1])
     out = sim._exact_batched(data, np.asarray(t, float), cfg.eta, cfg.gamma_eff, cfg.d_out,
-                             cfg.eps, True)
+                             cfg.eps, cfg.accuracy_level, True)
     return {k: np.asarray(v) for k, v in out.items()}
 
 
@@ -192,3 +192,19 @@ def test_float32_run_keeps_dtype_and_agrees():
     out64 = simulate_arrays(cfg.replace(precision="float64"), TIMES, [0], "exact")
     assert out32["loss_gen"].dtype == np.float32
     assert _rel(out32["loss_gen"], out64["loss_gen"]) < 1e-4
+
+
+def test_empirical_t_star_is_the_first_integer_step():
+    """Spec §1.5: the simulated t* is the first GD step with accuracy ≥ level, found by bisection
+    on the exact solution between records; checked against every step around it."""
+    from groklab.models import linear_teacher as lt
+
+    cfg = Config(d_in=60, lam=0.5, eps=1e-2, n_gen=1000, t_max=10**4)
+    ds = lt.simulate(cfg, seeds=2)
+    for rec in ds.attrs["grokking"]:
+        for key, var in (("t_train", "acc_train"), ("t_gen", "acc_gen")):
+            t_star = int(rec[key])
+            steps = np.arange(max(t_star - 2, 0), t_star + 3)
+            acc = simulate_arrays(cfg, steps, [rec["seed"]], "exact")[var][0]
+            ok = acc >= cfg.accuracy_level
+            assert ok[steps == t_star].all() and not ok[steps < t_star].any(), (key, acc)

@@ -337,14 +337,19 @@ def simulate(
     if "nu_min" in arrays:
         ds["nu_min"] = ("seed", np.asarray(arrays["nu_min"], dtype=float))
     _label(ds)
-    times_ds = metrics.grokking_times(ds, config.threshold)
     det = metrics.detector(config.threshold)
+    if "t_star_train" in arrays:  # exact integer steps (spec §1.5), −1 where never reached
+        found = {k: np.where(arrays[f"t_star_{k}"] >= 0, arrays[f"t_star_{k}"], np.nan)
+                 for k in ("train", "gen")}
+        how = "first GD step, by bisection on the exact solution between records"
+    else:
+        times_ds = metrics.grokking_times(ds, config.threshold)
+        found = {k: times_ds[f"t_{k}"].values for k in ("train", "gen")}
+        how = "interpolated in log-time between records"
     ds.attrs["grokking"] = [
-        metrics.grokking_summary(
-            float(times_ds["t_train"].sel(seed=s)), float(times_ds["t_gen"].sel(seed=s)), det,
-            float(t[-1]),
-        ) | {"seed": s}
-        for s in seeds
+        metrics.grokking_summary(float(found["train"][i]), float(found["gen"][i]), det,
+                                 float(t[-1])) | {"seed": s, "crossing": how}
+        for i, s in enumerate(seeds)
     ]
     return ds
 

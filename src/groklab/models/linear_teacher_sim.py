@@ -96,7 +96,7 @@ def _mode_factor(r, t, flow: bool):
     return sign * mag
 
 
-def _exact_one_seed(data, times, eta, gamma_eff, d_out, eps, flow: bool):
+def _exact_one_seed(data, times, eta, gamma_eff, d_out, eps, level, flow: bool):
     X, Xg, delta, T, S0 = data["X_train"], data["X_gen"], data["noise"], data["T"], data["S0"]
     n = X.shape[0]
     sigma = X.T @ X / n
@@ -128,19 +128,39 @@ def _exact_one_seed(data, times, eta, gamma_eff, d_out, eps, flow: bool):
         return acc_tr, threshold_accuracy(err_g, eps), jnp.mean(err_g)
 
     acc_train, acc_gen, loss_gen_sample = jax.lax.map(accuracies, f)
+
+    def first_step(acc, k):
+        """Spec §1.5: the first logged record with acc ≥ level, refined by bisection over the
+        integer steps between it and the previous record, with the exact solution (−1: never)."""
+        hit = acc >= level
+        i = jnp.argmax(hit)
+        lo, hi = jnp.where(i > 0, times[i - 1], times[0] - 1), times[i]
+
+        def bisect(_, bracket):
+            lo, hi = bracket
+            mid = jnp.floor((lo + hi) / 2)
+            ok = accuracies(_mode_factor(rate, mid, flow))[k] >= level
+            move = hi - lo > 1
+            return jnp.where(move & ~ok, mid, lo), jnp.where(move & ok, mid, hi)
+
+        _, hi = jax.lax.fori_loop(0, 64, bisect, (lo, hi))
+        return jnp.where(hit.any(), hi, -1.0)
+
     return {
         "loss_train": loss_train,
         "loss_gen": loss_gen,
         "loss_gen_sample": loss_gen_sample,
         "acc_train": acc_train,
         "acc_gen": acc_gen,
+        "t_star_train": first_step(acc_train, 0),
+        "t_star_gen": first_step(acc_gen, 1),
         "nu_min": jnp.min(jnp.where(nu > 1e-9 * nu[-1], nu, jnp.inf)),
         "nu_max": nu[-1],
     }
 
 
 _exact_batched = jax.jit(
-    jax.vmap(_exact_one_seed, in_axes=(0, None, None, None, None, None, None)),
+    jax.vmap(_exact_one_seed, in_axes=(0, None, None, None, None, None, None, None)),
     static_argnames=("d_out", "flow"),
 )
 
@@ -235,7 +255,8 @@ def simulate_arrays(config: Config, times: np.ndarray, seeds, method: str = "exa
     if config.student == "linear" and method != "gd":
         t = jnp.asarray(times, dtype=data["X_train"].dtype)
         out = _exact_batched(
-            data, t, config.eta, config.gamma_eff, config.d_out, config.eps, method == "flow"
+            data, t, config.eta, config.gamma_eff, config.d_out, config.eps,
+            config.accuracy_level, method == "flow",
         )
         out = {k: np.asarray(v) for k, v in out.items()}
         nu_max = float(out.pop("nu_max").max())
