@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from rich.console import Console
@@ -105,29 +105,40 @@ def _parse_seeds(text: str) -> int:
     return value
 
 
-def _curve_vars(ds) -> dict[str, Any]:
-    """Data variables along ``t`` (and ``seed``), ordered (seed, t)."""
+class Result(NamedTuple):
+    """What the CLI prints of a ``predict`` or ``simulate`` result: the time axis, the curves
+    (ordered (seed, t) for simulations), the attributes and the seeds (None for theory)."""
+
+    t: Any
+    curves: dict[str, Any]
+    attrs: dict[str, Any]
+    seeds: Any = None
+
+
+def result_of(ds) -> Result:
+    """The :class:`Result` of an xarray Dataset: its data variables along ``t`` (and ``seed``)."""
     curves = {}
     for name, var in ds.data_vars.items():
         dims = set(var.dims)
         if "t" in dims and dims <= {"seed", "t"}:
             curves[str(name)] = var.transpose(*[d for d in ("seed", "t") if d in dims]).values
-    return curves
+    seeds = ds["seed"].values if "seed" in ds.coords else None
+    return Result(ds["t"].values, curves, dict(ds.attrs), seeds)
 
 
-def payload(model_id: str, ds, params: dict[str, Any]) -> dict[str, Any]:
-    """The ``--json`` object of DESIGN.md for a ``predict`` or ``simulate`` Dataset."""
+def payload(model_id: str, res: Result, params: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object of DESIGN.md for a ``predict`` or ``simulate`` result."""
     obj: dict[str, Any] = {
         "model": model_id,
         "params": params,
-        "time_unit": ds.attrs.get("time_unit", "steps"),
-        "t": ds["t"].values,
-        "curves": _curve_vars(ds),
-        "grokking": ds.attrs.get("grokking"),
-        "advice": list(ds.attrs.get("advice", []) or []),
+        "time_unit": res.attrs.get("time_unit", "steps"),
+        "t": res.t,
+        "curves": res.curves,
+        "grokking": res.attrs.get("grokking"),
+        "advice": list(res.attrs.get("advice", []) or []),
     }
-    if "summary" in ds.attrs:
-        obj["summary"] = ds.attrs["summary"]
+    if "summary" in res.attrs:
+        obj["summary"] = res.attrs["summary"]
     return jsonable(obj)
 
 
@@ -141,11 +152,11 @@ def _num(x: Any) -> str:
     return "never" if not math.isfinite(v) else f"{v:.4g}"
 
 
-def _print_result(kind: str, model_id: str, ds, given: dict[str, str]) -> None:
+def _print_result(kind: str, model_id: str, res: Result, given: dict[str, str]) -> None:
     import numpy as np
 
-    unit = ds.attrs.get("time_unit", "steps")
-    grok = ds.attrs.get("grokking")
+    unit = res.attrs.get("time_unit", "steps")
+    grok = res.attrs.get("grokking")
     records = grok if isinstance(grok, list) else [grok] if grok else []
     first = records[0] if records else {}
     shown = " ".join(f"{k}={v}" for k, v in given.items()) or "defaults"
@@ -157,21 +168,21 @@ def _print_result(kind: str, model_id: str, ds, given: dict[str, str]) -> None:
     for col in ("t_train", "t_gen", "delay"):
         table.add_column(col, justify="right")
     table.add_column("note")
-    seeds = ds["seed"].values if "seed" in ds.coords else range(len(records))
+    seeds = res.seeds if res.seeds is not None else range(len(records))
     for seed, rec in zip(seeds, records, strict=False):
         row = [_num(rec.get(k)) for k in ("t_train", "t_gen", "delay")] + [
             escape(str(rec.get("message", "")))
         ]
         table.add_row(*([str(seed)] if isinstance(grok, list) else []), *row)
     _out.print(table)
-    for line in ds.attrs.get("advice", []) or []:
+    for line in res.attrs.get("advice", []) or []:
         _out.print(f"advice: {escape(str(line))}", soft_wrap=True)
 
-    curves = _curve_vars(ds)
-    t = np.asarray(ds["t"].values, dtype=float)
+    curves = res.curves
+    t = np.asarray(res.t, dtype=float)
     idx = np.unique(np.linspace(0, t.size - 1, min(t.size, 7)).round().astype(int))
     names = [n for n in ("loss_train", "loss_gen", "acc_train", "acc_gen") if n in curves]
-    label = f" (mean of {ds.sizes['seed']} seeds)" if "seed" in ds.sizes else ""
+    label = f" (mean of {len(res.seeds)} seeds)" if res.seeds is not None else ""
     curve_table = Table(title=f"curves{label}", title_justify="left")
     curve_table.add_column(f"t ({unit})", justify="right")
     for n in names:
@@ -262,8 +273,13 @@ def predict(
         module = get_model(model)
         pairs = parse_pairs(params)
         config = module.Config.from_strings(pairs)
-        ds = module.predict(config)
-    _emit("predict", module.ID, ds, config.to_dict(), pairs, json_out)
+        # predict_curves (where a model has it) skips building an xarray Dataset: importing
+        # xarray alone costs about half a second, the theory itself milliseconds.
+        if hasattr(module, "predict_curves"):
+            res = Result(*module.predict_curves(config))
+        else:
+            res = result_of(module.predict(config))
+    _emit("predict", module.ID, res, config.to_dict(), pairs, json_out)
 
 
 @app.command()
@@ -293,16 +309,17 @@ def simulate(
     params_out = {**config.to_dict(), "seeds": int(ds.sizes.get("seed", seeds or 0))}
     if "seeds" not in given and "seed" in ds.sizes:
         given["seeds"] = str(ds.sizes["seed"])
-    _emit("simulate", module.ID, ds, params_out, given, json_out)
+    _emit("simulate", module.ID, result_of(ds), params_out, given, json_out)
 
 
 def _emit(
-    kind: str, model_id: str, ds, params: dict[str, Any], given: dict[str, str], json_out: bool
+    kind: str, model_id: str, res: Result, params: dict[str, Any], given: dict[str, str],
+    json_out: bool,
 ) -> None:
     if json_out:
-        sys.stdout.write(json.dumps(payload(model_id, ds, params), allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(payload(model_id, res, params), allow_nan=False) + "\n")
     else:
-        _print_result(kind, model_id, ds, given)
+        _print_result(kind, model_id, res, given)
 
 
 @app.command()

@@ -38,6 +38,7 @@ __all__ = [
     "default_times",
     "grokking",
     "predict",
+    "predict_curves",
     "sample",
     "simulate",
     "theory_grid",
@@ -247,6 +248,28 @@ def _attrs(config: Config, kind: str, **extra) -> dict:
     }
 
 
+def predict_curves(
+    config: Config, times: Sequence[float] | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict]:
+    """The theory of :func:`predict` as plain arrays: ``(t, curves, attrs)``, without xarray."""
+    t = default_times(config) if times is None else np.asarray(times, dtype=float)
+    loss_tr, loss_gen = curves(config, np.asarray(t, dtype=float))
+    data = {
+        "loss_train": loss_tr,
+        "loss_gen": loss_gen,
+        "acc_train": special.accuracy_from_loss(loss_tr, config.eps, config.d_out),
+        "acc_gen": special.accuracy_from_loss(loss_gen, config.eps, config.d_out),
+    }
+    attrs = _attrs(
+        config,
+        "theory",
+        grokking=grokking(config),
+        advice=advice(config),
+        loss_threshold=loss_threshold(config),
+    )
+    return np.asarray(t), {k: np.asarray(v, dtype=float) for k, v in data.items()}, attrs
+
+
 def predict(config: Config, times: Sequence[float] | None = None):
     """Large-d theory of the losses and accuracies, and the grokking times.
 
@@ -260,27 +283,8 @@ def predict(config: Config, times: Sequence[float] | None = None):
     """
     import xarray as xr
 
-    t = default_times(config) if times is None else np.asarray(times, dtype=float)
-    loss_tr, loss_gen = curves(config, np.asarray(t, dtype=float))
-    acc_tr = special.accuracy_from_loss(loss_tr, config.eps, config.d_out)
-    acc_gen = special.accuracy_from_loss(loss_gen, config.eps, config.d_out)
-    data = {
-        "loss_train": loss_tr,
-        "loss_gen": loss_gen,
-        "acc_train": acc_tr,
-        "acc_gen": acc_gen,
-    }
-    ds = xr.Dataset(
-        {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
-        coords={"t": np.asarray(t)},
-        attrs=_attrs(
-            config,
-            "theory",
-            grokking=grokking(config),
-            advice=advice(config),
-            loss_threshold=loss_threshold(config),
-        ),
-    )
+    t, data, attrs = predict_curves(config, times)
+    ds = xr.Dataset({k: ("t", v) for k, v in data.items()}, coords={"t": t}, attrs=attrs)
     _label(ds)
     return ds
 

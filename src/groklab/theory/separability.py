@@ -1,0 +1,615 @@
+r"""Linear separability from the origin: Wendel's law, max-margin (penalized bias) and S_inf.
+
+Model-agnostic NumPy/SciPy float64 maths for the model of Beck, Levi & Bar-Sinai [1]_ in its
+reduced form (spec section 1.2): points x_i in R^d, i = 1..N, all with label -1, a weight S in
+R^d and a bias b. The bias is **not** one of the d dimensions: ``d`` (and lam = d/N) counts the
+noise dimensions only.
+
+Conventions
+-----------
+* **Separable** always means *separable from the origin* (Def. 2 of [1]_): there is an S with
+  S^T x_i > 0 for every i, equivalently 0 is not in conv{x_i}. With a bias the reduced problem
+  is always feasible (S = 0, b = -1); separability from the origin is what decides memorizing
+  vs generalizing (Prop. 3.2).
+* For labelled data (x_i, y_i), :func:`is_separable` folds the labels in, z_i = y_i x_i, and with
+  ``with_bias=True`` appends a constant coordinate, z_i = y_i (x_i, 1); separability of the z_i
+  from the origin is then ordinary linear (resp. affine) separability of the two classes.
+* The margin M = dist(0, conv{x_i}) = 1/||S*|| with S* = argmin ||S||^2 s.t. S^T x_i <= -1
+  (Eq. 9); M = 0 for inseparable data.
+
+References
+----------
+.. [1] A. Beck, N. Levi, Y. Bar-Sinai, "Grokking at the edge of linear separability",
+   ICML 2025 (PMLR 267:3307-3334), arXiv:2410.04489.
+.. [2] J. G. Wendel, "A problem in geometric probability", Math. Scand. 11, 109-111 (1962).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import optimize, special
+
+__all__ = [
+    "MaxMargin",
+    "SInfinity",
+    "SeparableError",
+    "inseparable_asymptotics",
+    "is_separable",
+    "limit_gen_accuracy",
+    "max_margin",
+    "s_infinity",
+    "separable_rates",
+    "wendel_limit",
+    "wendel_log_prob",
+    "wendel_prob",
+]
+
+
+class SeparableError(ValueError):
+    """The data are separable from the origin, so S_inf (a finite minimizer) does not exist.
+
+    Attributes
+    ----------
+    direction : ndarray
+        A certificate S with S^T x_i < 0 for every i (so -S separates the points from 0).
+    """
+
+    def __init__(self, message: str, direction: np.ndarray):
+        super().__init__(message)
+        self.direction = direction
+
+
+# --------------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_points(X, name: str = "X") -> np.ndarray:
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(
+            f"The '{name}' parameter must be a 2-D array of shape (N, d) with N >= 1 and "
+            f"d >= 1. Got shape {arr.shape} instead."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"The '{name}' parameter must contain only finite values; found NaN or inf "
+            f"(drop or fix those rows)."
+        )
+    return arr
+
+
+def _check_count(v, name: str) -> np.ndarray:
+    arr = np.asarray(v)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer)
+        or (np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr)))
+    ):
+        raise ValueError(f"The '{name}' parameter must be an int >= 1. Got {v!r} instead.")
+    if np.any(arr < 1):
+        raise ValueError(f"The '{name}' parameter must be an int >= 1. Got {v!r} instead.")
+    return arr.astype(np.float64)
+
+
+def _check_positive(v, name: str, *, allow_inf: bool = False) -> np.ndarray:
+    arr = np.asarray(v, dtype=np.float64)
+    ok = (arr > 0) & (np.isfinite(arr) | (allow_inf & np.isposinf(arr)))
+    if not np.all(ok):
+        rng = "(0, inf]" if allow_inf else "(0, inf)"
+        raise ValueError(
+            f"The '{name}' parameter must be a float in the range {rng}. Got {v!r} instead."
+        )
+    return arr
+
+
+# --------------------------------------------------------------------------------------------
+# LP separability test
+
+
+def is_separable(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    with_bias: bool = False,
+    return_direction: bool = False,
+):
+    r"""Exact (LP) test whether points are separable from the origin.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Points x_i (rows), finite.
+    y : array_like, shape (N,), optional
+        Labels +-1. If given, the test runs on z_i = y_i x_i (two-class linear separability by a
+        hyperplane through 0). Default: z_i = x_i.
+    with_bias : bool, default False
+        Append a constant coordinate 1 to each x_i before folding in the labels, i.e. test affine
+        separability of the two classes. Without labels this is always True (S = 0, b = 1).
+    return_direction : bool, default False
+        Also return a certificate S (shape (d,), or (d + 1,) with the bias last) with
+        z_i^T S >= 1 for every i, or None if the points are not separable.
+
+    Returns
+    -------
+    separable : bool
+        True iff there is S with S^T z_i > 0 for all i, i.e. 0 is not in conv{z_i} (Def. 2).
+    direction : ndarray or None
+        Only with ``return_direction=True``.
+
+    Notes
+    -----
+    Def. 2 and spec section 8 of [1]_: feasibility of {S : z_i^T S >= 1 for all i} (scale
+    invariant, so equivalent to strict separation), solved with HiGHS
+    (``scipy.optimize.linprog``, free bounds). Points in degenerate position exactly on the
+    boundary (0 on the hull boundary) count as not separable. The LP is dense; at N = 4000,
+    d ~ N/2 it takes minutes (see ``benchmarks/bench_separability_theory.py``);
+    :func:`max_margin` gives the same answer as M > 0 and is faster there.
+    """
+    Z = _check_points(X)
+    if with_bias:
+        Z = np.hstack([Z, np.ones((Z.shape[0], 1))])
+    if y is not None:
+        yy = np.asarray(y, dtype=np.float64)
+        if yy.shape != (Z.shape[0],) or not np.all(np.abs(yy) == 1.0):
+            raise ValueError(
+                f"The 'y' parameter must be an array of +-1 labels of shape ({Z.shape[0]},). "
+                f"Got {y!r} instead."
+            )
+        Z = Z * yy[:, None]
+    N, d = Z.shape
+    # scale rows to unit length: same feasibility, better conditioned LP
+    norms = np.linalg.norm(Z, axis=1)
+    if np.any(norms == 0):  # a point at the origin: never strictly separable
+        return (False, None) if return_direction else False
+    res = optimize.linprog(
+        np.zeros(d), A_ub=-Z / norms[:, None], b_ub=-1.0 / norms, bounds=(None, None),
+        method="highs",
+    )
+    if res.status == 0:
+        sep, direction = True, np.asarray(res.x, dtype=np.float64)
+    elif res.status == 2:
+        sep, direction = False, None
+    else:
+        raise RuntimeError(f"linprog failed to decide separability (status {res.status}: "
+                           f"{res.message}).")
+    return (sep, direction) if return_direction else sep
+
+
+# --------------------------------------------------------------------------------------------
+# Wendel
+
+
+def _wendel_log_scalar(N: float, d: float) -> float:
+    """log P(Bin(n, 1/2) <= m), n = N - 1, m = d - 1, without underflow."""
+    n, m = N - 1.0, d - 1.0
+    if m >= n:
+        return 0.0
+    # P(Bin <= m) = 1 - P(Bin <= n - m - 1) by symmetry; evaluate the smaller tail
+    lower = m < n / 2.0
+    k_top = m if lower else n - m - 1.0  # the smaller tail is P(Bin <= k_top)
+    q = float(special.betainc(n - k_top, k_top + 1.0, 0.5))  # = bdtr(k_top, n, 1/2)
+    if q > 1e-280:
+        log_small = np.log(q)
+    elif k_top == 0.0:
+        log_small = -n * np.log(2.0)
+    else:
+        # deep tail: log-sum-exp of the top terms; consecutive ratios are <= k/(n-k+1) < 1
+        r = k_top / (n - k_top + 1.0)
+        width = int(min(k_top, np.ceil(50.0 / max(-np.log(r), 1e-300)) + 8))
+        k = k_top - np.arange(width + 1, dtype=np.float64)
+        k = k[k >= 0]
+        logc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+        log_small = float(special.logsumexp(logc) - n * np.log(2.0))
+    if lower:
+        return float(log_small)
+    return float(np.log1p(-np.exp(log_small)))
+
+
+def wendel_log_prob(N: ArrayLike, d: ArrayLike) -> np.ndarray:
+    r"""Natural log of Wendel's probability that N symmetric points in R^d are separable.
+
+    Parameters
+    ----------
+    N : array_like of int
+        Number of points, >= 1.
+    d : array_like of int
+        Dimension of the points, >= 1 (the bias is **not** counted; d = lam N).
+
+    Returns
+    -------
+    ndarray
+        log p, finite down to p ~ 1e-300 and far beyond (e.g. N = 4e4 at lam = 0.05, where
+        p ~ e^{-2e4}); 0 for N <= d.
+
+    Notes
+    -----
+    Eq. 12 of [1]_ (Wendel [2]_): p = 2^{-(N-1)} sum_{k=0}^{d-1} C(N-1, k) = P(Bin(N-1, 1/2) <=
+    d-1) for N points in general position drawn from any law symmetric about 0. The smaller
+    binomial tail is evaluated with the regularized incomplete beta (``scipy.special.betainc``,
+    full relative accuracy) and, where it underflows, as a log-sum-exp of its leading terms;
+    p close to 1 uses log1p(-tail).
+    """
+    Na, da = np.broadcast_arrays(_check_count(N, "N"), _check_count(d, "d"))
+    out = np.array([_wendel_log_scalar(float(a), float(b))
+                    for a, b in zip(Na.ravel(), da.ravel(), strict=True)], dtype=np.float64)
+    return out.reshape(Na.shape)
+
+
+def wendel_prob(N: ArrayLike, d: ArrayLike) -> np.ndarray:
+    r"""Wendel's probability that N symmetric points in R^d are separable from the origin.
+
+    Same as ``exp(wendel_log_prob(N, d))``; see :func:`wendel_log_prob`.
+
+    Notes
+    -----
+    Eq. 12 of [1]_: p = 2^{-(N-1)} sum_{k=0}^{d-1} C(N-1, k); d counts the noise dimensions
+    only (no bias); p = 1 for N <= d.
+    """
+    return np.exp(wendel_log_prob(N, d))
+
+
+def wendel_limit(lam: ArrayLike, d: ArrayLike) -> np.ndarray:
+    r"""Large-N limit of Wendel's probability at fixed lam = d/N.
+
+    Parameters
+    ----------
+    lam : array_like
+        d/N, > 0.
+    d : array_like
+        Dimension, > 0 (may be ``np.inf``: the step function of Eq. 14).
+
+    Returns
+    -------
+    ndarray
+        1/2 [1 + erf(sqrt(d) (sqrt(2 lam) - 1/sqrt(2 lam)))]; at d = inf: 0 for lam < 1/2,
+        1/2 at lam = 1/2, 1 for lam > 1/2.
+
+    Notes
+    -----
+    Eqs. 13-14 of [1]_. The erf argument equals (2d - N)/sqrt(2N): Eq. 13 is the
+    continuity-corrected normal approximation of Eq. 12, with error O(1/N). The transition
+    width in lam is ~ 1/(2 sqrt(2 d)) (argument of erf changing by 1 around lam = 1/2).
+    """
+    lam = _check_positive(lam, "lam")
+    d = _check_positive(d, "d", allow_inf=True)
+    lam, d = np.broadcast_arrays(lam, d)
+    u = np.sqrt(2.0 * lam) - 1.0 / np.sqrt(2.0 * lam)
+    with np.errstate(invalid="ignore"):
+        arg = np.where(u == 0.0, 0.0, np.sqrt(d) * u)
+    return 0.5 * (1.0 + special.erf(arg))
+
+
+# --------------------------------------------------------------------------------------------
+# max-margin with penalized bias
+
+
+class MaxMargin(NamedTuple):
+    """Solution of the penalized-bias max-margin problem (Eq. 5) and the margin (Eq. 9).
+
+    Attributes
+    ----------
+    S, b : ndarray, float
+        w_SVM = argmin ||S||^2 + b^2 s.t. S^T x_i + b <= -1 (Eq. 5).
+    margin : float
+        M = dist(0, conv{x_i}) = 1/||S*||; 0 (up to round-off) if inseparable.
+    hull_point : ndarray
+        p*, the point of conv{x_i} closest to the origin (0 if inseparable).
+    S_star : ndarray
+        S* = -p*/M^2, the Eq. 9 solution; NaN if not ``separable``.
+    separable : bool
+        ``margin > rtol * max_i ||x_i||`` (``rtol`` argument of :func:`max_margin`).
+    alpha : ndarray
+        Dual multipliers (alpha_i > 0 only on support vectors); w_SVM = -sum alpha_i (x_i, 1).
+    kkt_residual : float
+        max of the primal infeasibility, dual infeasibility and complementarity violation of Eq. 5,
+        relative to max(1, max ||x_i||^2).
+    """
+
+    S: np.ndarray
+    b: float
+    margin: float
+    hull_point: np.ndarray
+    S_star: np.ndarray
+    separable: bool
+    alpha: np.ndarray
+    kkt_residual: float
+
+
+def _kkt_eq5(X: np.ndarray, alpha: np.ndarray) -> float:
+    S, b = -X.T @ alpha, -alpha.sum()
+    slack = -(X @ S + b) - 1.0  # >= 0 (primal feasibility)
+    scale = max(1.0, float(np.max(np.einsum("ij,ij->i", X, X))))
+    prim = max(0.0, -float(slack.min()))
+    comp = float(np.max(np.abs(alpha * slack)))
+    dual = max(0.0, -float(alpha.min()))
+    return max(prim, comp, dual) / scale
+
+
+def max_margin(X: ArrayLike, *, rtol: float = 1e-9, maxiter: int | None = None) -> MaxMargin:
+    r"""Max-margin direction with the bias penalized like a weight, and the margin M.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Points x_i of the reduced model (rows), finite.
+    rtol : float, default 1e-9
+        ``separable`` is ``margin > rtol * max_i ||x_i||``. Near the threshold prefer
+        :func:`is_separable` for the decision; the geometry (margin, S*) is exact either way.
+    maxiter : int, optional
+        Iteration cap of the active-set solver (default 50 N).
+
+    Returns
+    -------
+    MaxMargin
+
+    Notes
+    -----
+    Eq. 5 of [1]_: w_SVM = argmin_{(S, b)} ||S||^2 + b^2 s.t. S^T x_i + b <= -1. Its dual,
+    with z_i = (x_i, 1), is min_{alpha >= 0} 1/2 ||sum alpha_i z_i||^2 - sum alpha_i, and since
+    the last coordinate of sum alpha_i z_i is sum alpha_i this equals, up to a constant,
+
+        min_{alpha >= 0} || [X^T; 1^T] alpha - e_{d+1} ||^2,
+
+    a non-negative least-squares problem, solved exactly by the Lawson-Hanson active-set
+    method (``scipy.optimize.nnls``). Then w_SVM = -(X^T alpha, sum alpha), and with
+    theta = alpha / sum alpha the hull point p* = X^T theta is the closest point of conv{x_i}
+    to 0, M = ||p*||, sum alpha = 1/(1 + M^2), so w_SVM = (M^2 S*, -1)/(1 + M^2) with
+    S* = -p*/M^2 (spec section 2, closed form of w_SVM; Eq. 9) and w_SVM = (0, -1) when 0 is in
+    the hull. The KKT residual of Eq. 5 is returned for checking.
+    """
+    X = _check_points(X)
+    N, d = X.shape
+    A = np.vstack([X.T, np.ones((1, N))])
+    e = np.zeros(d + 1)
+    e[-1] = 1.0
+    alpha, _ = optimize.nnls(A, e, maxiter=maxiter if maxiter is not None else 50 * N)
+    total = float(alpha.sum())
+    S, b = -X.T @ alpha, -total
+    p = (X.T @ alpha) / total
+    margin = float(np.linalg.norm(p))
+    scale = float(np.sqrt(np.max(np.einsum("ij,ij->i", X, X))))
+    separable = margin > rtol * scale
+    S_star = -p / margin**2 if separable else np.full(d, np.nan)
+    return MaxMargin(S, b, margin, p, S_star, bool(separable), alpha, _kkt_eq5(X, alpha))
+
+
+def limit_gen_accuracy(margin: ArrayLike, sigma: ArrayLike = 1.0) -> np.ndarray:
+    r"""Late-time generalization accuracy of GD on the reduced model.
+
+    Parameters
+    ----------
+    margin : array_like
+        M = dist(0, conv{x_i}) of the actual training points (std sigma), >= 0; M = 0 means
+        inseparable.
+    sigma : array_like, default 1
+        Feature std, > 0.
+
+    Returns
+    -------
+    ndarray
+        1/2 [1 + erf(1/(sqrt 2 sigma M))]; 1 for M = 0 (perfect generalization).
+
+    Notes
+    -----
+    Prop. 3.2 of [1]_ (from A_gen, Eq. 4, with b/||S|| -> -1/M). If the points are x = sigma
+    x_1 then M = sigma M_1 and the limit reads 1/2 [1 + erf(1/(sqrt 2 sigma^2 M_1))] (Eq. 42).
+    """
+    M = np.asarray(margin, dtype=np.float64)
+    if not np.all(np.isfinite(M) & (M >= 0)):
+        raise ValueError(
+            f"The 'margin' parameter must be a float in the range [0, inf). Got {margin!r} "
+            f"instead."
+        )
+    sigma = _check_positive(sigma, "sigma")
+    with np.errstate(divide="ignore"):
+        arg = 1.0 / (np.sqrt(2.0) * sigma * M)
+    return 0.5 * (1.0 + special.erf(arg))
+
+
+# --------------------------------------------------------------------------------------------
+# S_inf
+
+
+class SInfinity(NamedTuple):
+    """Finite minimizer of sum_i exp(S^T x_i) (inseparable data).
+
+    Attributes
+    ----------
+    S : ndarray
+        S_inf.
+    G : float
+        G_inf = (1/N) sum_i exp(S_inf^T x_i).
+    grad_norm : float
+        ||X^T p|| at S_inf, p the softmax weights.
+    n_iter : int
+        Newton iterations.
+    """
+
+    S: np.ndarray
+    G: float
+    grad_norm: float
+    n_iter: int
+
+
+def s_infinity(
+    X: ArrayLike, *, gtol: float = 1e-10, max_iter: int = 200, S0: ArrayLike | None = None
+) -> SInfinity:
+    r"""S_inf = argmin_S sum_i exp(S^T x_i), the inseparable-case limit of S(t).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Points x_i, finite.
+    gtol : float, default 1e-10
+        Stop when ||X^T p|| <= gtol * max(1, max_i ||x_i||), p = softmax(X S).
+    max_iter : int, default 200
+        Newton iterations.
+    S0 : array_like, optional
+        Starting point (default 0).
+
+    Returns
+    -------
+    SInfinity
+
+    Raises
+    ------
+    SeparableError
+        If the points are separable from the origin: the infimum 0 is not attained. Detected
+        exactly: for inseparable data f(S) = log sum_i exp(S^T x_i) >= max_i S^T x_i >= 0 for
+        every S, so an iterate with f < 0 is a separation certificate (attribute
+        ``direction``); if Newton does not converge, the LP of :func:`is_separable` decides.
+    RuntimeError
+        Inseparable but not converged in ``max_iter`` (0 within ~1e-12 of the hull boundary).
+
+    Notes
+    -----
+    Prop. 3.2(1) and App. D of [1]_ (spec section 8): minimize the convex
+    f(S) = log sum_i e^{S^T x_i} (same argmin), gradient X^T p, Hessian
+    X^T (diag p - p p^T) X, by damped Newton with Armijo backtracking. A finite minimizer
+    exists iff 0 is in conv{x_i}; ||S_inf|| diverges as lam -> 1/2^- (Prop. 3.4).
+    """
+    X = _check_points(X)
+    N, d = X.shape
+    scale = max(1.0, float(np.sqrt(np.max(np.einsum("ij,ij->i", X, X)))))
+    S = np.zeros(d) if S0 is None else np.array(S0, dtype=np.float64).reshape(d)
+
+    def fgp(S):
+        z = X @ S
+        f = float(special.logsumexp(z))
+        p = np.exp(z - f)
+        return f, X.T @ p, p
+
+    f, g, p = fgp(S)
+    for it in range(max_iter + 1):
+        gn = float(np.linalg.norm(g))
+        if gn <= gtol * scale:
+            G = float(np.exp(f) / N)
+            return SInfinity(S, G, gn, it)
+        if f < 0.0:
+            raise SeparableError(
+                "The points X are separable from the origin (found S with S^T x_i < 0 for all "
+                "i): sum_i exp(S^T x_i) has infimum 0 and no minimizer, S_inf does not exist. "
+                "Use max_margin(X) for the separable-case geometry.", S.copy())
+        if it == max_iter:
+            break
+        Xp = X * np.sqrt(p)[:, None]
+        H = Xp.T @ Xp - np.outer(g, g)
+        try:
+            c = np.linalg.cholesky(H + 1e-14 * np.trace(H) / d * np.eye(d))
+            step = -np.linalg.solve(c.T, np.linalg.solve(c, g))
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(H, g, rcond=1e-13)[0]
+        slope = float(g @ step)
+        if slope >= 0:
+            step, slope = -g, -gn**2
+        t = 1.0
+        while True:
+            fn, gn_vec, pn = fgp(S + t * step)
+            if fn <= f + 1e-4 * t * slope or t < 1e-12:
+                break
+            t *= 0.5
+        if t < 1e-12 and fn > f:
+            break
+        S, f, g, p = S + t * step, fn, gn_vec, pn
+    if is_separable(X):
+        _, direction = is_separable(X, return_direction=True)
+        raise SeparableError(
+            "The points X are separable from the origin (LP certificate found): "
+            "sum_i exp(S^T x_i) has infimum 0 and no minimizer, S_inf does not exist. Use "
+            "max_margin(X) for the separable-case geometry.", -direction)
+    raise RuntimeError(
+        f"s_infinity did not converge in {max_iter} Newton iterations (||grad|| = "
+        f"{float(np.linalg.norm(g)):.3g}); the origin is probably extremely close to the hull "
+        f"boundary. Try a larger max_iter or a looser gtol.")
+
+
+# --------------------------------------------------------------------------------------------
+# late-time rates (App. J)
+
+
+def separable_rates(margin: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    r"""Late-time growth rates in the separable case: (d||S||/d log t, d b/d log t).
+
+    Parameters
+    ----------
+    margin : array_like
+        M > 0.
+
+    Returns
+    -------
+    rate_S, rate_b : ndarray
+        M/(1 + M^2) and -1/(1 + M^2).
+
+    Notes
+    -----
+    Thm. 1 with the closed form of w_SVM (spec section 2) and App. J of [1]_, which writes
+    them with E = 1/M as E/(E^2 + 1) and -E^2/(E^2 + 1); hence b/||S|| -> -1/M. Time t in GD
+    steps; the rates are independent of eta.
+    """
+    M = _check_positive(margin, "margin")
+    return M / (1.0 + M**2), -1.0 / (1.0 + M**2)
+
+
+class InseparableAsymptotics(NamedTuple):
+    """Late-time inseparable-regime values at times t (see :func:`inseparable_asymptotics`)."""
+
+    b: np.ndarray
+    loss_train: np.ndarray
+    loss_gen: np.ndarray
+    ratio: np.ndarray
+
+
+def inseparable_asymptotics(
+    t: ArrayLike, *, eta: float, G_inf: float, norm_S_inf: float, sigma: float = 1.0,
+    b0: float = 0.0,
+) -> InseparableAsymptotics:
+    r"""Late-time inseparable regime with S frozen at S_inf (exponential-loss gradient flow).
+
+    Parameters
+    ----------
+    t : array_like
+        GD steps (epochs), >= 0; gradient flow dS/dt = -eta grad L.
+    eta : float
+        Learning rate, > 0.
+    G_inf : float
+        (1/N) sum_i exp(S_inf^T x_i), from :func:`s_infinity`.
+    norm_S_inf : float
+        ||S_inf||.
+    sigma : float, default 1
+        Feature std.
+    b0 : float, default 0
+        Bias at t = 0.
+
+    Returns
+    -------
+    InseparableAsymptotics
+        ``b`` = -log(e^{-b0} + eta G_inf t); ``loss_train`` = e^{b} G_inf (-> 1/(eta t));
+        ``loss_gen`` = e^{b + sigma^2 ||S_inf||^2 / 2}; ``ratio`` = loss_gen/loss_train =
+        e^{sigma^2 ||S_inf||^2/2}/G_inf.
+
+    Notes
+    -----
+    Spec section 2, late-time inseparable regime [derived] (Prop. 3.2(1) of [1]_ with the
+    corrected sign b -> -infinity): with S = S_inf, db/dt = -eta e^{b} G_inf, so
+    d(e^{-b})/dt = eta G_inf exactly. The losses are the exponential surrogate (Eq. 6) and its
+    population value, which the logistic losses approach as b -> -infinity.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if not np.all(np.isfinite(t) & (t >= 0)):
+        raise ValueError(f"The 't' parameter must be finite and >= 0. Got {t!r} instead.")
+    eta = float(_check_positive(eta, "eta"))
+    G_inf = float(_check_positive(G_inf, "G_inf"))
+    nS = np.asarray(norm_S_inf, dtype=np.float64)
+    if not (np.isfinite(nS) and nS >= 0):
+        raise ValueError(
+            f"The 'norm_S_inf' parameter must be a float >= 0. Got {norm_S_inf!r} instead.")
+    sigma = float(_check_positive(sigma, "sigma"))
+    b = -np.logaddexp(-b0, np.log(eta * G_inf) + np.log(np.where(t > 0, t, 1.0)))
+    b = np.where(t > 0, b, b0)
+    half = 0.5 * sigma**2 * float(nS) ** 2
+    loss_train = np.exp(b) * G_inf
+    loss_gen = np.exp(b + half)
+    return InseparableAsymptotics(b, loss_train, loss_gen, np.exp(half) / G_inf + 0 * b)

@@ -1,0 +1,258 @@
+"""Tests of groklab.theory.separability (Beck, Levi & Bar-Sinai 2025; spec sections 2, 7, 8)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy import optimize, special
+from scipy.stats import binom
+
+from groklab.theory import separability as sp
+
+
+def _exact_log_wendel(N: int, d: int) -> float:
+    """Reference: exact integer sum_{k<d} C(N-1, k), then log, minus (N-1) log 2."""
+    n, total, c = N - 1, 0, 1
+    for k in range(min(d, N)):  # exact integer recurrence C(n, k+1) = C(n, k) (n - k)/(k + 1)
+        total += c
+        c = c * (n - k) // (k + 1)
+    p = Fraction(total, 2 ** (N - 1))
+    if p > Fraction(1, 2):
+        return math.log1p(-float(1 - p))
+    return math.log(total) - (N - 1) * math.log(2.0)
+
+
+# ------------------------------------------------------------------------------------- Wendel
+
+
+@pytest.mark.parametrize("N", [1, 2, 7, 40, 401])
+def test_wendel_equals_binomial_cdf(N):
+    d = np.arange(1, N + 3)
+    np.testing.assert_allclose(sp.wendel_prob(N, d), binom.cdf(d - 1, N - 1, 0.5),
+                               rtol=1e-11, atol=1e-300)
+    assert np.all(sp.wendel_prob(N, d[d >= N]) == 1.0)
+
+
+@pytest.mark.parametrize(("N", "d"), [(200, 3), (200, 99), (200, 100), (200, 150),
+                                      (40000, 2000), (40000, 19200), (40000, 20000),
+                                      (40000, 20800), (40000, 39000), (5000, 1)])
+def test_wendel_log_space_matches_exact_integers(N, d):
+    # exact big-integer binomial sum; at N = 4e4, d = 2000 the probability is ~e^-19792
+    ref = _exact_log_wendel(N, d)
+    got = float(sp.wendel_log_prob(N, d))
+    assert np.isfinite(got)
+    assert got == pytest.approx(ref, rel=1e-11, abs=1e-300 if ref == 0 else 1e-14 * abs(ref))
+
+
+def test_wendel_log_monotone_at_huge_N():
+    N = 40000
+    d = np.arange(1, 40001, 97)
+    lp = sp.wendel_log_prob(N, d)
+    assert np.all(np.isfinite(lp)) and np.all(np.diff(lp) > 0) and lp[-1] <= 0
+    assert sp.wendel_log_prob(10**7, 10**6) < -1e6  # far beyond float64 underflow
+
+
+def test_wendel_limit_converges_and_sharpens():
+    # Eq. 13 is the continuity-corrected normal approximation: max error O(1/N)
+    errs = []
+    for N in (400, 4000):
+        d = np.arange(1, N + 1)
+        errs.append(np.max(np.abs(sp.wendel_prob(N, d) - sp.wendel_limit(d / N, d))))
+    assert errs[1] < 2e-3 and errs[0] / errs[1] > 5
+    # the step at lam = 1/2 sharpens with N (Eq. 14)
+    for lam in (0.45, 0.55):
+        p = [sp.wendel_prob(N, round(lam * N)) for N in (100, 1000, 10000)]
+        p = np.array(p) if lam > 0.5 else 1 - np.array(p)
+        assert np.all(np.diff(p) > 0) and p[-1] > 1 - 1e-20
+    assert sp.wendel_limit(0.5, 1000) == 0.5
+    np.testing.assert_array_equal(sp.wendel_limit([0.3, 0.5, 0.7], np.inf), [0, 0.5, 1])
+
+
+@pytest.mark.parametrize(("N", "d"), [(20, 10), (30, 12), (24, 14), (40, 20)])
+def test_wendel_matches_lp_monte_carlo(N, d):
+    rng = np.random.default_rng(1000 * N + d)
+    reps = 150
+    seps = [sp.is_separable(rng.standard_normal((N, d))) for _ in range(reps)]
+    freq, p = np.mean(seps), float(sp.wendel_prob(N, d))
+    assert abs(freq - p) < 4 * math.sqrt(p * (1 - p) / reps) + 1 / reps
+
+
+def test_wendel_any_symmetric_law():
+    # Laplace and Gaussian-mixture points near lam = 1/2 (spec App. G): same p
+    rng = np.random.default_rng(7)
+    N, d, reps = 30, 15, 150
+    p = float(sp.wendel_prob(N, d))
+    for draw in (lambda: rng.laplace(size=(N, d)),
+                 lambda: rng.choice([-1.0, 1.0], (N, d)) + 0.5 * rng.standard_normal((N, d))):
+        freq = np.mean([sp.is_separable(draw()) for _ in range(reps)])
+        assert abs(freq - p) < 4 * math.sqrt(p * (1 - p) / reps) + 1 / reps
+
+
+# ------------------------------------------------------------------------------------- LP
+
+
+def test_is_separable_certificates_and_labels():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 20))
+    sep, S = sp.is_separable(X, return_direction=True)
+    assert sep and np.min(X @ S) >= 1 - 1e-7
+    X = rng.standard_normal((30, 5))
+    assert sp.is_separable(X, return_direction=True) == (False, None)
+    # two-class data: folding labels in, with and without bias
+    y = np.where(rng.random(30) < 0.5, -1.0, 1.0)
+    Xc = rng.standard_normal((30, 2)) + 3.0 * y[:, None] + np.array([10.0, 0.0])
+    assert sp.is_separable(Xc, y, with_bias=True)
+    sep, w = sp.is_separable(Xc, y, with_bias=True, return_direction=True)
+    assert w.shape == (3,) and np.min(y * (Xc @ w[:2] + w[2])) >= 1 - 1e-7
+    assert sp.is_separable(np.ones((4, 2)), with_bias=True)  # no labels: trivially True
+    assert not sp.is_separable(np.array([[1.0, 0.0], [-1.0, 0.0]]))  # 0 on the hull
+
+
+# ------------------------------------------------------------------------------------- QP
+
+
+def _slsqp_eq5(X):
+    N, d = X.shape
+    cons = {"type": "ineq", "fun": lambda w: -(X @ w[:d] + w[d]) - 1.0,
+            "jac": lambda w: -np.hstack([X, np.ones((N, 1))])}
+    res = optimize.minimize(lambda w: w @ w, np.r_[np.zeros(d), -1.0], jac=lambda w: 2 * w,
+                            constraints=[cons], method="SLSQP",
+                            options={"ftol": 1e-14, "maxiter": 500})
+    assert res.success
+    return res.x[:d], res.x[d]
+
+
+def _slsqp_eq9(X):
+    N, d = X.shape
+    S0 = -sp.is_separable(X, return_direction=True)[1]
+    cons = {"type": "ineq", "fun": lambda S: -(X @ S) - 1.0, "jac": lambda S: -X}
+    res = optimize.minimize(lambda S: S @ S, S0, jac=lambda S: 2 * S, constraints=[cons],
+                            method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    assert res.success
+    return res.x
+
+
+@pytest.mark.parametrize(("N", "d", "seed"), [(30, 20, 0), (30, 10, 1), (40, 21, 2),
+                                              (40, 19, 3), (25, 3, 4)])
+def test_max_margin_kkt_and_slsqp(N, d, seed):
+    X = 2.0 * np.random.default_rng(seed).standard_normal((N, d))
+    mm = sp.max_margin(X)
+    assert mm.kkt_residual < 1e-11
+    assert mm.separable == sp.is_separable(X)
+    S, b = _slsqp_eq5(X)
+    np.testing.assert_allclose(mm.S, S, atol=1e-6)
+    assert mm.b == pytest.approx(b, abs=1e-6)
+    if mm.separable:  # closed form of spec section 2: w_SVM = (M^2 S*, -1)/(1 + M^2)
+        S9 = _slsqp_eq9(X)
+        assert mm.margin == pytest.approx(1 / np.linalg.norm(S9), rel=1e-6)
+        np.testing.assert_allclose(mm.S_star, S9, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(mm.S, mm.margin**2 * mm.S_star / (1 + mm.margin**2),
+                                   rtol=1e-10, atol=1e-12)
+        assert mm.b == pytest.approx(-1 / (1 + mm.margin**2), rel=1e-12)
+        assert np.max(X @ mm.S_star) <= -1 + 1e-9
+        rate_S, rate_b = sp.separable_rates(mm.margin)  # App. J rates = w_SVM components
+        assert rate_S == pytest.approx(np.linalg.norm(mm.S), rel=1e-10)
+        assert rate_b == pytest.approx(mm.b, rel=1e-10)
+    else:  # w_SVM = (0, -1)
+        assert mm.margin < 1e-12 and np.all(np.isnan(mm.S_star))
+        np.testing.assert_allclose(mm.S, 0, atol=1e-12)
+        assert mm.b == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_margin_scales_with_sigma_and_limit_accuracy():
+    X1 = np.random.default_rng(5).standard_normal((50, 35))
+    M1 = sp.max_margin(X1).margin
+    sigma = 5.0
+    M = sp.max_margin(sigma * X1).margin
+    assert M == pytest.approx(sigma * M1, rel=1e-9)
+    # Prop. 3.2 and Eq. 42
+    acc = sp.limit_gen_accuracy(M, sigma)
+    assert acc == pytest.approx(0.5 * (1 + special.erf(1 / (np.sqrt(2) * sigma**2 * M1))))
+    assert sp.limit_gen_accuracy(0.0, 3.0) == 1.0
+    assert sp.limit_gen_accuracy(1.0, 1.0) == pytest.approx(special.ndtr(1.0), rel=1e-14)
+    # 1-D toy model x = (-1, 1 - 2 lam), lam > 1/2: M = 2 lam - 1 (spec section 3)
+    lam = 0.8
+    mm = sp.max_margin(np.array([[-1.0], [1 - 2 * lam]]))
+    assert mm.margin == pytest.approx(2 * lam - 1, rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------- S_inf
+
+
+@pytest.mark.parametrize(("N", "d", "seed"), [(60, 10, 0), (80, 30, 1), (100, 45, 2)])
+def test_s_infinity_stationary_and_direct_minimization(N, d, seed):
+    X = 3.0 * np.random.default_rng(seed).standard_normal((N, d))
+    if sp.is_separable(X):
+        pytest.skip("separable draw")
+    r = sp.s_infinity(X)
+    z = X @ r.S
+    p = special.softmax(z)
+    assert np.linalg.norm(X.T @ p) < 1e-9
+    assert r.G == pytest.approx(np.mean(np.exp(z)), rel=1e-12)
+    ref = optimize.minimize(lambda S: special.logsumexp(X @ S), np.zeros(d),
+                            jac=lambda S: X.T @ special.softmax(X @ S), method="BFGS",
+                            options={"gtol": 1e-11, "maxiter": 10000})
+    np.testing.assert_allclose(r.S, ref.x, rtol=1e-5, atol=1e-6 * np.linalg.norm(ref.x))
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.3, 0.45, 0.499])
+def test_s_infinity_one_dimensional_closed_form(lam):
+    # spec section 3: S_inf = log(1/(1 - 2 lam)) / (2 (1 - lam)) for x = (-1, 1 - 2 lam)
+    r = sp.s_infinity(np.array([[-1.0], [1 - 2 * lam]]))
+    assert r.S[0] == pytest.approx(np.log(1 / (1 - 2 * lam)) / (2 * (1 - lam)), rel=1e-10)
+
+
+def test_s_infinity_reports_separable():
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((40, 30))
+    assert sp.is_separable(X)
+    with pytest.raises(sp.SeparableError, match="separable from the origin") as info:
+        sp.s_infinity(X)
+    assert np.max(X @ info.value.direction) < 0
+    assert isinstance(info.value, ValueError)
+
+
+def test_inseparable_asymptotics():
+    t = np.array([0.0, 1e3, 1e8, 1e12])
+    out = sp.inseparable_asymptotics(t, eta=0.01, G_inf=0.7, norm_S_inf=2.0, sigma=1.5, b0=0.3)
+    assert out.b[0] == 0.3
+    np.testing.assert_allclose(np.exp(-out.b), np.exp(-0.3) + 0.01 * 0.7 * t, rtol=1e-13)
+    assert 0.01 * t[-1] * out.loss_train[-1] == pytest.approx(1.0, rel=1e-9)
+    np.testing.assert_allclose(out.loss_gen / out.loss_train, np.exp(1.5**2 * 4 / 2) / 0.7,
+                               rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------- errors
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="'lam'"):
+        sp.wendel_limit(0.0, 10)
+    with pytest.raises(ValueError, match="'lam'"):
+        sp.wendel_limit(-0.2, 10)
+    with pytest.raises(ValueError, match="'N'"):
+        sp.wendel_prob(0, 3)
+    with pytest.raises(ValueError, match="'d'"):
+        sp.wendel_prob(10, 0)
+    with pytest.raises(ValueError, match="'d'"):
+        sp.wendel_prob(10, 2.5)
+    with pytest.raises(ValueError, match="'d'"):
+        sp.wendel_limit(0.3, 0)
+    bad = np.ones((5, 3))
+    bad[2, 1] = np.nan
+    for fn in (sp.is_separable, sp.max_margin, sp.s_infinity):
+        with pytest.raises(ValueError, match="'X'.*finite"):
+            fn(bad)
+        with pytest.raises(ValueError, match="'X'.*2-D"):
+            fn(np.ones(4))
+        with pytest.raises(ValueError, match="'X'.*2-D"):
+            fn(np.ones((0, 3)))
+    with pytest.raises(ValueError, match="'margin'"):
+        sp.limit_gen_accuracy(-1.0)
+    with pytest.raises(ValueError, match="'margin'"):
+        sp.separable_rates(0.0)
+    with pytest.raises(ValueError, match="'y'"):
+        sp.is_separable(np.ones((3, 2)), [1, 0, 1])
