@@ -28,7 +28,8 @@ def _lp(X, cap):
     norms = np.linalg.norm(X, axis=1)
     res = linprog(np.zeros(X.shape[1]), A_ub=-X / norms[:, None], b_ub=-1.0 / norms,
                   bounds=(None, None), method="highs", options={"time_limit": cap})
-    return {0: "separable", 2: "inseparable"}.get(res.status, f"status {res.status}")
+    return {0: "separable", 2: "inseparable", 1: "status 1 (hit time limit)"}.get(
+        res.status, f"status {res.status}")
 
 
 def main(argv=None) -> None:

@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 __all__ = [
+    "InseparableAsymptotics",
     "MaxMargin",
     "SInfinity",
     "SeparableError",
@@ -612,4 +613,4 @@ def inseparable_asymptotics(
     half = 0.5 * sigma**2 * float(nS) ** 2
     loss_train = np.exp(b) * G_inf
     loss_gen = np.exp(b + half)
-    return InseparableAsymptotics(b, loss_train, loss_gen, np.exp(half) / G_inf + 0 * b)
+    return InseparableAsymptotics(b, loss_train, loss_gen, np.full_like(b, np.exp(half) / G_inf))
