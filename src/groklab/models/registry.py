@@ -16,18 +16,19 @@ __all__ = ["MODELS", "PAPERS", "PLANNED", "get_model", "model_ids"]
 #: Implemented families: id -> module path (imported on first use).
 MODELS: dict[str, str] = {
     "linear-teacher": "groklab.models.linear_teacher",
+    "separability": "groklab.models.separability",
     "separability-1d": "groklab.models.separability_1d",
 }
 
 #: One-line source of each implemented family.
 PAPERS: dict[str, str] = {
     "linear-teacher": "Levi, Beck, Bar-Sinai 2023: linear teacher–student regression",
+    "separability": "Beck, Levi, Bar-Sinai 2025: logistic regression at the edge of separability",
     "separability-1d": "Beck, Levi, Bar-Sinai 2025: 1-D toy model at the edge of separability",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
 PLANNED: dict[str, tuple[str, int]] = {
-    "separability": ("Beck, Levi, Bar-Sinai 2025", 3),
     "logit-reg": ("Beck, Bar-Sinai, Levi 2026", 4),
     "exp-1d": ("Žunkovič & Ilievski 2024", 5),
     "ball": ("Žunkovič & Ilievski 2024", 5),
