@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Figure modules, imported lazily on first use of the registry.
-_MODULES: list[str] = ["groklab.figures.levi2023"]
+_MODULES: list[str] = ["groklab.figures.levi2023", "groklab.figures.beck2025"]
 
 CLAIMS_SUFFIX = ".claims.json"
 
