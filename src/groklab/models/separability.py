@@ -52,7 +52,7 @@ _ATTRS = {
     "norm_S": ("‖S‖", "1"),
     "bias": ("bias b", "1"),
     "b_over_norm": ("b/‖S‖", "1"),
-    "tau": ("conformal time Σ_k e^{b_k} (Eq. 8)", TIME_UNIT),
+    "tau": ("conformal time: Σ_k e^{b_k} for GD, ∫ e^b dt for the flow (Eq. 8)", TIME_UNIT),
 }
 
 
@@ -141,6 +141,7 @@ def simulate(
     config: Config,
     times: Sequence[int] | None = None,
     seeds: int | Sequence[int] = 4,
+    method: str = "gd",
 ):
     """Simulate the model for several seeds as one batched computation.
 
@@ -149,6 +150,11 @@ def simulate(
     config : Config
     times : GD steps at which to record (default :func:`default_times`, up to ``t_max``).
     seeds : a number of seeds (``config.seed``, ``config.seed + 1``, …) or explicit seeds.
+    method : ``"gd"`` (default; GD or Adam step by step) or ``"flow"``: the adaptive gradient
+        flow dθ/dt = −η∇L (the η → 0 limit of GD at fixed η·t; Tsit5 in log(1 + t) with
+        tolerances ``config.flow_rtol``/``flow_atol``; ``times`` may then be non-integer).
+        ``attrs["flow_num_steps"]`` and ``attrs["flow_grad_evals"]`` give the solver's cost per
+        seed.
 
     Returns
     -------
@@ -168,8 +174,12 @@ def simulate(
             raise ValueError(f"seeds must be at least 1. Got {seeds!r} instead.")
         seeds = list(range(config.seed, config.seed + int(seeds)))
     seeds = [int(s) for s in seeds]
-    t = default_times(config) if times is None else np.asarray(times, dtype=np.int64)
-    arrays = simulate_arrays(config, t, seeds)
+    if method not in ("gd", "flow"):
+        raise ValueError(f"method must be 'gd' or 'flow'. Got {method!r} instead.")
+    t_dtype = np.float64 if method == "flow" else np.int64
+    t = default_times(config) if times is None else np.asarray(times, dtype=t_dtype)
+    stats: dict = {}
+    arrays = simulate_arrays(config, t, seeds, method=method, stats=stats)
     ds = xr.Dataset(
         {k: (("seed", "t"), np.asarray(v, dtype=float)) for k, v in arrays.items()},
         coords={"seed": seeds, "t": t},
@@ -184,6 +194,11 @@ def simulate(
             "lam_realized": config.lam_realized,
         },
     )
+    if method == "flow":
+        ds.attrs["method"] = "flow"
+        ds.attrs["flow_num_steps"] = [int(v) for v in stats["num_steps"]]
+        if stats["n_grad_evals"] is not None:
+            ds.attrs["flow_grad_evals"] = [int(v) for v in stats["n_grad_evals"]]
     _label(ds)
     det = metrics.detector(config.threshold)
     found = metrics.grokking_times(ds, config.threshold)

@@ -50,6 +50,12 @@ class Config(AbstractConfig):
     t_max: int = param(10**6, Integer(1, 10**12), help="horizon in GD steps")
     seed: int = param(0, Integer(0, 2**31 - 1), help="first seed")
     precision: str = param("float64", Choice(("float64", "float32")), help="simulation dtype")
+    flow_rtol: float = param(
+        1e-8, Real(0, 1, closed="neither"), help="relative tolerance of method='flow'"
+    )
+    flow_atol: float = param(
+        1e-10, Real(0, 1, closed="neither"), help="absolute tolerance of method='flow'"
+    )
 
     def _check(self) -> None:
         if self.lam is not None and self.n_train is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "population_exponential",
     "population_logistic",
     "run_arrays",
+    "run_flow_arrays",
     "sample",
     "simulate_arrays",
 ]
@@ -283,13 +284,71 @@ def _batched_sample(config: Config, seeds) -> dict[str, jax.Array]:
     return {k: jnp.stack([dr[k] for dr in draws]) for k in draws[0]}
 
 
-def simulate_arrays(config: Config, times, seeds) -> dict:
+def run_flow_arrays(config: Config, data: dict, times, *, rtol=None, atol=None,
+                    max_steps: int = 100_000):
+    """The adaptive gradient flow dθ/dt = −η∇L (the η → 0 limit of GD at fixed η·t) of batched
+    data, by :func:`groklab.dynamics.flow.gradient_flow` (Tsit5 in s = log(1 + t), tolerances
+    ``rtol``/``atol``, default ``config.flow_rtol``/``config.flow_atol``).
+
+    Returns ``(records, result)``: NumPy records of shape (seed, t) like :func:`run_arrays`
+    (``tau`` = ∫₀ᵗ e^{b} dt' in steps, integrated as an extra state), and the
+    :class:`~groklab.dynamics.flow.FlowResult` (per-seed solver steps, gradient evaluations,
+    success).
+    """
+    from groklab.dynamics.flow import gradient_flow
+
+    if config.optimizer != "gd":
+        raise ValueError(
+            f"method='flow' integrates the gradient flow of GD; optimizer={config.optimizer!r} "
+            "has no flow here. Use method='gd'."
+        )
+    dt = data["X"].dtype
+    loss_fn, grad_fn, observe = _make_fns(config.loss, float(config.sigma))
+    n_seeds = data["X"].shape[0]
+    params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": jnp.zeros((n_seeds,), dt)}
+    d = {"X": data["X"], "s_scale": jnp.ones((n_seeds,), dt)}
+    res = gradient_flow(
+        loss_fn, params0, d, config.eta, times, observe=observe, grad=grad_fn,
+        rtol=config.flow_rtol if rtol is None else rtol,
+        atol=config.flow_atol if atol is None else atol,
+        max_steps=max_steps, batched=True,
+    )
+    rec = dict(res.records)
+    rec["tau"] = rec.pop("eta_tau") / config.eta
+    return rec, res
+
+
+def simulate_arrays(config: Config, times, seeds, method: str = "gd",
+                    stats: dict | None = None) -> dict:
     """Run the seeds as one batched computation; returns NumPy arrays of shape (seed, t).
 
-    Raises ``ValueError`` when a run became non-finite (naming the step and the η bound).
+    ``method="gd"`` (default): GD (or Adam) step by step, ``times`` integer steps.
+    ``method="flow"``: the adaptive gradient flow (:func:`run_flow_arrays`), ``times`` in GD
+    steps (floats allowed); a ``stats`` dict, if given, receives the per-seed ``num_steps`` and
+    ``n_grad_evals`` of the solver.
+
+    Raises ``ValueError`` when a run became non-finite (naming the step and the η bound), or
+    when the flow solver failed (max_steps reached or a non-finite state).
     """
+    if method not in ("gd", "flow"):
+        raise ValueError(f"method must be 'gd' or 'flow'. Got {method!r} instead.")
     times = np.asarray(times)
     data = _batched_sample(config, seeds)
+    if method == "flow":
+        rec, res = run_flow_arrays(config, data, times)
+        if stats is not None:
+            stats.update(num_steps=res.num_steps, n_grad_evals=res.n_grad_evals)
+        finite = np.isfinite(rec["loss_train"]) & np.isfinite(rec["bias"])
+        if not np.all(res.success) or not np.all(finite):
+            bad = [int(s) for s, ok in zip(seeds, res.success & finite.all(axis=1), strict=True)
+                   if not ok]
+            raise ValueError(
+                f"The adaptive gradient flow failed for seeds {bad} (diffrax result codes "
+                f"{res.result.tolist()}, solver steps {res.num_steps.tolist()}): the step limit "
+                f"was reached or the state became non-finite. Loosen flow_rtol/flow_atol or "
+                f"shorten the horizon."
+            )
+        return rec
     rec = run_arrays(config, data, times)
     finite = rec.pop("finite")
     bad = first_nonfinite(finite, times)
