@@ -102,7 +102,7 @@ def test_flow_agrees_with_small_step_gd():
         rich = np.abs(2 * g2[k] - g1[k] - f[k]).max()
         scale = max(1.0, np.abs(f[k]).max())
         assert e1 < 4e-3 * scale, (k, e1)
-        assert 1.8 < e1 / e2 < 2.2, (k, e1, e2)  # first order in η: the flow is the limit
+        assert abs(e1 / e2 - 2) < 0.2, (k, e1, e2)  # first order in η: the flow is the limit
         assert rich < e1 / 50, (k, rich, e1)
     assert np.all(stats["num_steps"] < 300)  # vs 10⁴ GD steps
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from groklab import metrics
 from groklab.models import linear_teacher_theory as theory
+from groklab.models._common import label_variables, result_attrs, seed_list
 from groklab.models.linear_teacher_config import Config
 from groklab.theory import special
 
@@ -235,17 +236,7 @@ def grokking(config: Config, horizon: float = math.inf) -> dict:
 
 
 def _attrs(config: Config, kind: str, **extra) -> dict:
-    from groklab import __version__
-
-    return {
-        "model": ID,
-        "kind": kind,
-        "config": config.to_dict(),
-        "time_unit": TIME_UNIT,
-        "precision": config.precision if kind == "simulation" else "float64",
-        "groklab_version": __version__,
-        **extra,
-    }
+    return result_attrs(ID, config, kind, TIME_UNIT, **extra)
 
 
 def predict_curves(
@@ -290,10 +281,7 @@ def predict(config: Config, times: Sequence[float] | None = None):
 
 
 def _label(ds) -> None:
-    for name, (long_name, units) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(long_name=long_name, units=units)
-    ds["t"].attrs.update(long_name="GD step", units=TIME_UNIT)
+    label_variables(ds, _ATTRS, TIME_UNIT)
 
 
 def simulate(
@@ -324,11 +312,7 @@ def simulate(
 
     from groklab.models.linear_teacher_sim import simulate_arrays
 
-    if isinstance(seeds, int | np.integer):
-        if seeds < 1:
-            raise ValueError(f"seeds must be at least 1. Got {seeds!r} instead.")
-        seeds = list(range(config.seed, config.seed + int(seeds)))
-    seeds = [int(s) for s in seeds]
+    seeds = seed_list(config.seed, seeds)
     t = default_times(config) if times is None else np.asarray(times, dtype=np.int64)
     arrays = simulate_arrays(config, t, seeds, method=method)
     used = method if config.student == "linear" else "gd"

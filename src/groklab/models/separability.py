@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from groklab import metrics
+from groklab.models._common import label_variables, result_attrs, seed_list
 from groklab.models.separability_config import Config
 
 __all__ = [
@@ -131,10 +132,7 @@ def two_gaussian_to_reduced(X_tilde, y, w, eta: float, mu: float, *, atol: float
 
 # ---- simulation ---------------------------------------------------------------------------------
 def _label(ds) -> None:
-    for name, (long_name, units) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(long_name=long_name, units=units)
-    ds["t"].attrs.update(long_name="GD step", units=TIME_UNIT)
+    label_variables(ds, _ATTRS, TIME_UNIT)
 
 
 def simulate(
@@ -166,14 +164,9 @@ def simulate(
     """
     import xarray as xr
 
-    from groklab import __version__
     from groklab.models.separability_sim import simulate_arrays
 
-    if isinstance(seeds, int | np.integer):
-        if seeds < 1:
-            raise ValueError(f"seeds must be at least 1. Got {seeds!r} instead.")
-        seeds = list(range(config.seed, config.seed + int(seeds)))
-    seeds = [int(s) for s in seeds]
+    seeds = seed_list(config.seed, seeds)
     if method not in ("gd", "flow"):
         raise ValueError(f"method must be 'gd' or 'flow'. Got {method!r} instead.")
     t_dtype = np.float64 if method == "flow" else np.int64
@@ -183,16 +176,10 @@ def simulate(
     ds = xr.Dataset(
         {k: (("seed", "t"), np.asarray(v, dtype=float)) for k, v in arrays.items()},
         coords={"seed": seeds, "t": t},
-        attrs={
-            "model": ID,
-            "kind": "simulation",
-            "config": config.to_dict(),
-            "time_unit": TIME_UNIT,
-            "precision": config.precision,
-            "groklab_version": __version__,
-            "n_train": config.n_train_eff,
-            "lam_realized": config.lam_realized,
-        },
+        attrs=result_attrs(
+            ID, config, "simulation", TIME_UNIT,
+            n_train=config.n_train_eff, lam_realized=config.lam_realized,
+        ),
     )
     if method == "flow":
         ds.attrs["method"] = "flow"
@@ -326,16 +313,10 @@ def predict(config: Config, times: Sequence[float] | None = None):
     ds = xr.Dataset(
         {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
         coords={"t": t},
-        attrs={
-            "model": ID,
-            "kind": "theory",
-            "config": config.to_dict(),
-            "time_unit": TIME_UNIT,
-            "precision": "float64",
-            "summary": summary,
-            "advice": advice,
-            "validity": "late times (S converged to S_inf); curves only for inseparable draws",
-        },
+        attrs=result_attrs(
+            ID, config, "theory", TIME_UNIT, summary=summary, advice=advice,
+            validity="late times (S converged to S_inf); curves only for inseparable draws",
+        ),
     )
     det = metrics.detector(config.threshold)
     if data:

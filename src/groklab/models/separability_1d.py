@@ -31,6 +31,7 @@ import numpy as np
 from groklab import metrics
 from groklab._config import AbstractConfig, Choice, Integer, InvalidParameterError, Real, param
 from groklab.models import separability_1d_theory as theory
+from groklab.models._common import label_variables, result_attrs, seed_list
 
 __all__ = [
     "ID",
@@ -194,17 +195,7 @@ def advice(config: Config) -> list[str]:
 
 
 def _attrs(config: Config, kind: str, **extra) -> dict:
-    from groklab import __version__
-
-    return {
-        "model": ID,
-        "kind": kind,
-        "config": config.to_dict(),
-        "time_unit": TIME_UNIT,
-        "precision": config.precision if kind == "simulation" else "float64",
-        "groklab_version": __version__,
-        **extra,
-    }
+    return result_attrs(ID, config, kind, TIME_UNIT, **extra)
 
 
 def _observables(s_scaled, b, tau, config: Config) -> dict:
@@ -229,10 +220,7 @@ def _observables(s_scaled, b, tau, config: Config) -> dict:
 
 
 def _label(ds) -> None:
-    for name, (long_name, units) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(long_name=long_name, units=units)
-    ds["t"].attrs.update(long_name="GD step", units=TIME_UNIT)
+    label_variables(ds, _ATTRS, TIME_UNIT)
 
 
 def default_times(t_max: float, n: int = 300) -> np.ndarray:
@@ -342,11 +330,7 @@ def simulate(config: Config, times: Sequence[int] | None = None,
 
     from groklab.dynamics.gd import as_increments
 
-    if isinstance(seeds, int | np.integer):
-        if seeds < 1:
-            raise ValueError(f"seeds must be at least 1. Got {seeds!r} instead.")
-        seeds = list(range(config.seed, config.seed + int(seeds)))
-    seeds = [int(s) for s in seeds]
+    seeds = seed_list(config.seed, seeds)
     t_max = SIM_T_MAX if config.t_max is None else config.t_max
     if t_max > SIM_T_CAP:
         raise ValueError(f"simulate runs at most {SIM_T_CAP:g} GD steps; got t_max={t_max:g} "
