@@ -343,3 +343,25 @@ def test_subprocess_predict_json_without_jax_or_matplotlib():
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["model"] == "linear-teacher"
     assert proc.stderr.strip().endswith("HEAVY="), proc.stderr
+
+
+def test_simulate_method_key_selects_the_integrator():
+    result = _run("simulate", "separability", "d=8", "lam=0.3", "t_max=1000", "method=flow",
+                  "seeds=1", "--json")
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout)
+    assert obj["params"]["method"] == "flow"
+    assert len(obj["curves"]["loss_gen"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("simulate", "separability", "d=8", "lam=0.3", "method=bogus"), "'gd' or 'flow'"),
+        (("simulate", "separability-1d", "lam=0.3", "method=flow"), "one simulation method"),
+    ],
+)
+def test_simulate_bad_method_exits_2(args, fragment):
+    result = _run(*args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr

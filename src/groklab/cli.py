@@ -4,7 +4,7 @@
 
     groklab models
     groklab predict  MODEL key=value ... [--json]
-    groklab simulate MODEL key=value ... [seeds=N | --seeds N] [--json]
+    groklab simulate MODEL key=value ... [seeds=N | --seeds N] [method=NAME] [--json]
     groklab sweep    MODEL key=start:stop:num ... [--theory|--simulate] [--out PATH]
     groklab figures
     groklab reproduce FIGURE|all [--quick] [--out DIR]
@@ -303,10 +303,18 @@ def simulate(
             if seeds is not None and seeds != n:
                 raise ValueError(f"Give the number of seeds once: seeds={n} and --seeds {seeds}.")
             seeds = n
-        config = module.Config.from_strings(pairs)
         kwargs = {} if seeds is None else {"seeds": seeds}
+        if "method" in pairs:  # e.g. exact/flow/gd (linear-teacher), gd/flow (separability)
+            import inspect
+
+            if "method" not in inspect.signature(module.simulate).parameters:
+                raise ValueError(f"Model {module.ID!r} has one simulation method; drop method=.")
+            kwargs["method"] = pairs.pop("method")
+        config = module.Config.from_strings(pairs)
         ds = module.simulate(config, **kwargs)
     params_out = {**config.to_dict(), "seeds": int(ds.sizes.get("seed", seeds or 0))}
+    if "method" in kwargs:
+        params_out["method"] = kwargs["method"]
     if "seeds" not in given and "seed" in ds.sizes:
         given["seeds"] = str(ds.sizes["seed"])
     _emit("simulate", module.ID, result_of(ds), params_out, given, json_out)
