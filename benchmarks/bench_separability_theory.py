@@ -2,7 +2,9 @@
 
 For N = 4000 Gaussian points and d = lam N with lam near 1/2 (default lam = 0.48 and 0.52), time
 
-1. ``is_separable`` (dense HiGHS LP; capped with ``--lp-time-limit`` seconds, reported as "> cap"),
+1. ``is_separable``: old path = dense HiGHS LP (``method="lp"``, capped with ``--lp-time-limit``
+   seconds, reported as "> cap") vs new default path (``method="auto"``: Newton with rigorous
+   separation / Farkas certificates, LP only if undecided),
 2. ``max_margin`` (Eq. 5 penalized-bias QP as NNLS, Lawson-Hanson active set), with its KKT
    residual and margin,
 3. ``wendel_log_prob`` at N = 4e4 (vectorized over 100 d values),
@@ -51,7 +53,11 @@ def main(argv=None) -> None:
             with Timer() as t:
                 verdict = _lp(X, a.lp_time_limit)
             shown = fmt_s(t.s) if "status" not in verdict else f"> {fmt_s(a.lp_time_limit)}"
-            rows.append((f"is_separable LP  N={a.N} d={d}", shown, verdict))
+            rows.append((f"is_separable old (LP)  N={a.N} d={d}", shown, verdict))
+        with Timer() as t:
+            sep = sp.is_separable(X)
+        rows.append((f"is_separable new (auto)  N={a.N} d={d}", fmt_s(t.s),
+                     "separable" if sep else "inseparable"))
         with Timer() as t:
             mm = sp.max_margin(X)
         rows.append((f"max_margin NNLS  N={a.N} d={d}", fmt_s(t.s),

@@ -259,3 +259,35 @@ def test_bad_inputs():
         sp.separable_rates(0.0)
     with pytest.raises(ValueError, match="'y'"):
         sp.is_separable(np.ones((3, 2)), [1, 0, 1])
+
+
+# ------------------------------------------------------------------------------------- fast path
+
+
+@pytest.mark.parametrize(("N", "d"), [(20, 10), (40, 20), (41, 20), (60, 31), (80, 38)])
+def test_is_separable_certificate_path_agrees_with_lp(N, d):
+    # near lam = 1/2: the Newton/Farkas certificates (method="auto") must match the LP judge
+    rng = np.random.default_rng(77 * N + d)
+    for _ in range(60):
+        X = 5.0 * rng.standard_normal((N, d))
+        sep, S = sp.is_separable(X, return_direction=True)
+        assert sep == sp.is_separable(X, method="lp")
+        if sep:
+            assert np.min(X @ S) >= 1 - 1e-9
+        else:
+            assert S is None
+
+
+def test_is_separable_certificates_are_rigorous():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((200, 80))
+    norms = np.linalg.norm(X, axis=1)
+    cert = sp._newton_certificate(X, norms)
+    assert cert is not None and cert == (False, None)  # decided without the LP
+    X = rng.standard_normal((200, 120))
+    sep, S = sp._newton_certificate(X, np.linalg.norm(X, axis=1))
+    assert sep and np.min(X @ S) >= 1.0
+    # a point set with 0 on the hull boundary is never certified either way by the fast path
+    assert sp._newton_certificate(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.ones(2)) is None
+    with pytest.raises(ValueError, match="'method'"):
+        sp.is_separable(X, method="simplex")

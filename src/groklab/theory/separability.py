@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special
+from scipy import linalg, optimize, special
 
 __all__ = [
     "InseparableAsymptotics",
@@ -116,8 +116,9 @@ def is_separable(
     *,
     with_bias: bool = False,
     return_direction: bool = False,
+    method: str = "auto",
 ):
-    r"""Exact (LP) test whether points are separable from the origin.
+    r"""Exact test (certificates, else LP) whether points are separable from the origin.
 
     Parameters
     ----------
@@ -132,6 +133,9 @@ def is_separable(
     return_direction : bool, default False
         Also return a certificate S (shape (d,), or (d + 1,) with the bias last) with
         z_i^T S >= 1 for every i, or None if the points are not separable.
+    method : {"auto", "lp"}, default "auto"
+        ``"lp"``: the HiGHS LP only. ``"auto"``: first a damped Newton run whose exits are
+        rigorous certificates (below); the LP decides only if it stays undecided.
 
     Returns
     -------
@@ -145,9 +149,18 @@ def is_separable(
     Def. 2 and spec section 8 of [1]_: feasibility of {S : z_i^T S >= 1 for all i} (scale
     invariant, so equivalent to strict separation), solved with HiGHS
     (``scipy.optimize.linprog``, free bounds). Points in degenerate position exactly on the
-    boundary (0 on the hull boundary) count as not separable. The LP is dense; at N = 4000,
-    d ~ N/2 it takes minutes (see ``benchmarks/bench_separability_theory.py``);
-    :func:`max_margin` gives the same answer as M > 0 and is faster there.
+    boundary (0 on the hull boundary) count as not separable. The dense LP takes minutes at
+    N = 4000, d ~ N/2 (and can end with HiGHS status "unknown"), so ``method="auto"`` first
+    minimizes f(S) = sum_i phi(-z_i^T S/||z_i||), phi(u) = (u + sqrt(1 + u^2))/2, by Newton
+    (seconds there, see ``benchmarks/bench_separability_theory.py``). It stops with
+
+    * *separable* when an iterate has min_i z_i^T S > 0 beyond a floating-point rounding
+      bound (the returned direction is that S, rescaled);
+    * *not separable* when the weights theta_i = phi'(.) > 0 at a near-stationary point are a
+      Farkas certificate: with r = sum_i theta_i z_i/||z_i|| (plus a rounding bound) and a
+      rigorous lower bound sigma on the smallest singular value of the normalized data,
+      ||r||/sigma < min_i theta_i implies an exact alpha > 0 with sum_i alpha_i z_i = 0;
+    * otherwise (e.g. 0 on the hull boundary, rank-deficient data) the LP judges.
     """
     Z = _check_points(X)
     if with_bias:
@@ -160,23 +173,167 @@ def is_separable(
                 f"Got {y!r} instead."
             )
         Z = Z * yy[:, None]
-    N, d = Z.shape
-    # scale rows to unit length: same feasibility, better conditioned LP
     norms = np.linalg.norm(Z, axis=1)
     if np.any(norms == 0):  # a point at the origin: never strictly separable
         return (False, None) if return_direction else False
+    if method == "auto":
+        cert = _newton_certificate(Z, norms)
+        if cert is not None:
+            sep, direction = cert
+            return (sep, direction) if return_direction else sep
+    elif method != "lp":
+        raise ValueError(f"The 'method' parameter must be 'auto' or 'lp'. Got {method!r} instead.")
+    sep, direction = _lp_separable(Z, norms)
+    return (sep, direction) if return_direction else sep
+
+
+def _lp_separable(Z: np.ndarray, norms: np.ndarray):
+    """The HiGHS LP judge: feasibility of {S : z_i^T S >= 1} (rows scaled to unit length)."""
+    d = Z.shape[1]
     res = optimize.linprog(
         np.zeros(d), A_ub=-Z / norms[:, None], b_ub=-1.0 / norms, bounds=(None, None),
         method="highs",
     )
     if res.status == 0:
-        sep, direction = True, np.asarray(res.x, dtype=np.float64)
-    elif res.status == 2:
-        sep, direction = False, None
-    else:
-        raise RuntimeError(f"linprog failed to decide separability (status {res.status}: "
-                           f"{res.message}).")
-    return (sep, direction) if return_direction else sep
+        return True, np.asarray(res.x, dtype=np.float64)
+    if res.status == 2:
+        return False, None
+    raise RuntimeError(f"linprog failed to decide separability (status {res.status}: "
+                       f"{res.message}).")
+
+
+_U = np.finfo(np.float64).eps / 2.0  # unit round-off
+
+
+def _gamma(n: int) -> float:
+    return n * _U / (1.0 - n * _U)
+
+
+def _separating_direction(Z: np.ndarray, S: np.ndarray):
+    """S scaled so that z_i^T S >= 1 for all i, if S provably separates (rounding-safe)."""
+    m = Z @ S
+    err = _gamma(Z.shape[1] + 2) * (np.abs(Z) @ np.abs(S))  # bound on |fl(Z S) - Z S|
+    if not np.all(m - err > 0):
+        return None
+    S = S / float(np.min(m - err))
+    if float(np.min(Z @ S)) < 1.0:  # rounding in the rescale: nudge up
+        S = S * (1.0 + 1e-12)
+    return S
+
+
+class _FarkasChecker:
+    """Rigorous test that a given alpha >= 0 proves 0 in conv{z_i} (Farkas, exact arithmetic).
+
+    With r = Z^T alpha (true value bounded via the float one plus a rounding bound), there is an
+    eta with (D^-1 Z)^T eta = -r and ||eta|| <= ||r|| / sigma_min(D^-1 Z), D = diag(norms); then
+    alpha' = alpha + D^-1 eta satisfies Z^T alpha' = 0 exactly, and alpha' > 0 whenever
+    ||r|| / sigma_min < min_i alpha_i norms_i. sigma_min is bounded below from the Gram matrix
+    with explicit (generous) rounding-error margins.
+    """
+
+    def __init__(self, Z: np.ndarray, norms: np.ndarray):
+        self.Z, self.norms = Z, norms
+        self.absZ = np.abs(Z)
+        self._sigma = None
+        self._chol = None
+        self.Xh = None
+
+    def sigma_lb(self) -> float:
+        if self._sigma is None:
+            Z, norms = self.Z, self.norms
+            N, d = Z.shape
+            self._sigma = 0.0
+            if N > d:
+                Xh = Z / norms[:, None]
+                G = Xh.T @ Xh
+                lam = float(linalg.eigh(G, eigvals_only=True, subset_by_index=[0, 0])[0])
+                nG = float(np.trace(G))  # >= ||G||_2
+                lam_lb = lam - 1.01 * _gamma(N) * nG - 100.0 * d * _U * nG
+                if lam_lb > 0:
+                    # ||Xh - D^-1 Z||_2 <= 2u ||Xh||_F, ||Xh||_F^2 = trace(G)
+                    self._sigma = float(np.sqrt(lam_lb) - 2.0 * _U * np.sqrt(nG) * 1.01)
+                    self.Xh = Xh
+                    try:
+                        self._chol = linalg.cho_factor(G)
+                    except linalg.LinAlgError:
+                        self._chol = None
+        return self._sigma
+
+    def certifies(self, theta: np.ndarray) -> bool:
+        """theta >= 0 (weights on the unit-normalized rows); True iff it proves inseparable."""
+        for _ in range(2):  # the candidate, then one least-squares refinement of it
+            if not np.all(theta > 0):
+                return False
+            alpha = theta / self.norms
+            r = self.Z.T @ alpha
+            bound = float(np.linalg.norm(r)) + float(
+                np.linalg.norm(_gamma(self.Z.shape[0] + 2) * (self.absZ.T @ alpha)))
+            sig = self.sigma_lb()
+            if sig <= 0:
+                return False
+            if bound / sig < float(np.min(alpha * self.norms)) * (1.0 - 1e-12):
+                return True
+            if self._chol is None:
+                return False
+            theta = theta - self.Xh @ linalg.cho_solve(self._chol, r)
+        return False
+
+
+def _newton_certificate(Z: np.ndarray, norms: np.ndarray, max_iter: int = 60):
+    """Damped Newton on f(S) = sum_i phi(u_i), u_i = -z_i^T S/||z_i||, with exact exits.
+
+    phi(u) = (u + sqrt(1 + u^2))/2 is convex, increasing and positive, so f is bounded below by
+    0 and its infimum 0 is approached (not attained) iff the points are separable; if 0 is
+    interior to conv{z_i}, f is coercive and at its minimizer sum_i phi'(u_i) z_i/||z_i|| = 0
+    with weights phi'(u_i) that decay only polynomially (not exponentially, as the softmax
+    weights of S_inf do), which keeps the Farkas certificate well conditioned. Returns
+    (True, S) once an iterate provably separates (min_i z_i^T S > 0 with rounding bounds),
+    (False, None) once the weights at a near-stationary point give a rigorous Farkas
+    certificate (:class:`_FarkasChecker`), or None (undecided: the LP judges).
+    """
+    N, d = Z.shape
+    Zh = -Z / norms[:, None]
+    checker = _FarkasChecker(Z, norms)
+    S = np.zeros(d)
+
+    def fgp(S):
+        u = Zh @ S
+        q = np.sqrt(1.0 + u * u)
+        f = float(np.sum(np.where(u < 0, 1.0 / (q - u), u + q))) / 2.0  # stable for u << 0
+        return u, f, 0.5 * (1.0 + u / q), 0.5 / q**3
+
+    u, f, p, w = fgp(S)
+    for _ in range(max_iter):
+        if float(np.max(u)) < 0.0:
+            direction = _separating_direction(Z, S)
+            if direction is not None:
+                return True, direction
+        g = Zh.T @ p
+        gn = float(np.linalg.norm(g))
+        if gn < 1e-6 * float(np.sum(p)) and checker.certifies(p):
+            return False, None
+        if gn < 1e-15 * float(np.sum(p)):
+            return None
+        Zw = Zh * np.sqrt(w)[:, None]
+        H = Zw.T @ Zw
+        try:
+            c = np.linalg.cholesky(H + 1e-14 * np.trace(H) / d * np.eye(d))
+            step = -np.linalg.solve(c.T, np.linalg.solve(c, g))
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(H, g, rcond=1e-13)[0]
+        slope = float(g @ step)
+        if not slope < 0:
+            step, slope = -g, -gn**2
+        t = 1.0
+        while True:
+            un, fn, pn, wn = fgp(S + t * step)
+            if fn <= f + 1e-4 * t * slope or t < 1e-12:
+                break
+            t *= 0.5
+        if t < 1e-12 and fn >= f:
+            return None
+        S, u, f, p, w = S + t * step, un, fn, pn, wn
+    return None
 
 
 # --------------------------------------------------------------------------------------------
