@@ -71,3 +71,15 @@ def test_divergence_is_reported_at_first_nonfinite_record(problem):
     step = first_nonfinite(np.asarray(out["finite"])[None], times)[0]
     assert step in times[1:]
     assert first_nonfinite(np.ones((1, 5), bool), times)[0] == -1
+
+
+def test_pop_finite_or_raise_names_the_step_and_the_advice():
+    from groklab.dynamics.gd import pop_finite_or_raise
+
+    times = np.array([0, 10, 100])
+    ok = pop_finite_or_raise({"loss": np.ones((2, 3)), "finite": np.ones((2, 3), bool)}, times,
+                             "unused")
+    assert set(ok) == {"loss"}
+    finite = np.array([[True, True, True], [True, True, False]])
+    with pytest.raises(ValueError, match=r"non-finite by step 100; lower eta below 0\.3"):
+        pop_finite_or_raise({"finite": finite}, times, "lower eta below 0.3")

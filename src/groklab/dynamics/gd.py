@@ -27,7 +27,7 @@ import numpy as np
 
 from groklab.dynamics import jax, jnp
 
-__all__ = ["as_increments", "first_nonfinite", "gd", "gd_batched"]
+__all__ = ["as_increments", "first_nonfinite", "gd", "gd_batched", "pop_finite_or_raise"]
 
 PyTree = Any
 
@@ -113,3 +113,13 @@ def first_nonfinite(finite: np.ndarray, times: np.ndarray) -> np.ndarray:
     idx = np.argmax(bad, axis=-1)
     hit = bad.any(axis=-1)
     return np.where(hit, np.asarray(times)[idx], -1)
+
+
+def pop_finite_or_raise(records: dict, times, advice: str) -> dict:
+    """Remove the ``finite`` flags from ``records``; raise ``ValueError`` naming the first step
+    at which any run's loss was non-finite, followed by ``advice`` (e.g. the stability bound)."""
+    bad = first_nonfinite(records.pop("finite"), times)
+    if np.any(bad >= 0):
+        step = int(bad[bad >= 0].min())
+        raise ValueError(f"The training loss became non-finite by step {step}; {advice}")
+    return records

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from groklab.dynamics import jax, jnp
-from groklab.dynamics.gd import as_increments, first_nonfinite, gd_batched
+from groklab.dynamics.gd import as_increments, gd_batched, pop_finite_or_raise
 from groklab.metrics import threshold_accuracy
 from groklab.models.linear_teacher_config import Config
 
@@ -268,14 +268,8 @@ def simulate_arrays(config: Config, times: np.ndarray, seeds, method: str = "exa
                 f"{bound:.6g}."
             )
         return out
-    rec = {k: np.asarray(v) for k, v in _gd_run(config, data, times).items()}
-    finite = rec.pop("finite")
-    bad = first_nonfinite(finite, times)
-    if np.any(bad >= 0):
-        step = int(bad[bad >= 0].min())
-        raise ValueError(
-            f"The training loss became non-finite by step {step} (eta={config.eta!r}); "
-            f"GD is stable here only for eta below about {config.eta_bound:.4g} "
-            "(smaller for two-layer students). Lower eta."
-        )
-    return rec
+    return pop_finite_or_raise(
+        {k: np.asarray(v) for k, v in _gd_run(config, data, times).items()}, times,
+        f"eta={config.eta!r}: GD is stable here only for eta below about "
+        f"{config.eta_bound:.4g} (smaller for two-layer students). Lower eta.",
+    )

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from groklab.dynamics import jax, jnp
-from groklab.dynamics.gd import as_increments, first_nonfinite, gd_batched
+from groklab.dynamics.gd import as_increments, gd_batched, pop_finite_or_raise
 from groklab.models.separability_config import Config
 
 __all__ = [
@@ -349,14 +349,8 @@ def simulate_arrays(config: Config, times, seeds, method: str = "gd",
                 f"shorten the horizon."
             )
         return rec
-    rec = run_arrays(config, data, times)
-    finite = rec.pop("finite")
-    bad = first_nonfinite(finite, times)
-    if np.any(bad >= 0):
-        step = int(bad[bad >= 0].min())
-        raise ValueError(
-            f"The training loss became non-finite by step {step} (eta={config.eta!r}, "
-            f"loss={config.loss!r}); GD is stable here only for eta below about "
-            f"{config.eta_bound:.4g}. Lower eta."
-        )
-    return rec
+    return pop_finite_or_raise(
+        run_arrays(config, data, times), times,
+        f"eta={config.eta!r}, loss={config.loss!r}: GD is stable here only for eta below about "
+        f"{config.eta_bound:.4g}. Lower eta.",
+    )
