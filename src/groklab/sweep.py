@@ -242,7 +242,6 @@ def theory_sweep(
         One coord per axis; ``t_train``, ``t_gen``, ``delay`` (NaN where never reached),
         ``loss_train_inf``, ``loss_gen_inf`` and the boolean ``never_groks`` mask.
     """
-    from groklab import __version__
 
     module = _model_module(model)
     if not axes:
@@ -257,19 +256,7 @@ def theory_sweep(
     if not hasattr(module, "theory_grid"):
         raise ValueError(f"Theory sweeps are not supported for model {module.ID!r} yet.")
     ds = module.theory_grid(base, **{k: np.asarray(v) for k, v in axes.items()})
-    grid = dict(specs) if specs is not None else {}
-    for key, values in axes.items():
-        grid.setdefault(key, ",".join(repr(_python(v)) for v in np.asarray(values)))
-    ds.attrs.update(
-        model=module.ID,
-        mode="theory",
-        grid=grid,
-        swept=list(axes),
-        config=base.to_dict(),
-        groklab_version=__version__,
-        sweep_id=sweep_id(module.ID, base, axes, "theory"),
-    )
-    return ds
+    return _describe(ds, module, base, axes, specs, "theory")
 
 
 def simulate_sweep(
@@ -281,7 +268,6 @@ def simulate_sweep(
     specs: Mapping[str, str] | None = None,
 ):
     """Simulate ``model`` on a grid (models that provide ``simulate_grid`` only)."""
-    from groklab import __version__
 
     module = _model_module(model)
     if not hasattr(module, "simulate_grid"):
@@ -297,16 +283,23 @@ def simulate_sweep(
     validate_grid(base, axes)
     kwargs = {} if seeds is None else {"seeds": seeds}
     ds = module.simulate_grid(base, **{k: np.asarray(v) for k, v in axes.items()}, **kwargs)
+    return _describe(ds, module, base, axes, specs, "simulate")
+
+
+def _describe(ds, module, base, axes, specs, mode: str):
+    """Attach the sweep's attributes: model, mode, grid specs, swept keys, base config, id."""
+    from groklab import __version__
+
     grid = dict(specs) if specs is not None else {}
     for key, values in axes.items():
         grid.setdefault(key, ",".join(repr(_python(v)) for v in np.asarray(values)))
     ds.attrs.update(
         model=module.ID,
-        mode="simulate",
+        mode=mode,
         grid=grid,
         swept=list(axes),
         config=base.to_dict(),
         groklab_version=__version__,
-        sweep_id=sweep_id(module.ID, base, axes, "simulate"),
+        sweep_id=sweep_id(module.ID, base, axes, mode),
     )
     return ds
