@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import env_threads, load, machine  # noqa: E402
+from benchlib import env_threads, load, machine, read_kernels  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -164,12 +164,7 @@ def main(argv=None):
     # ---- bandwidth kernels -----------------------------------------------------------------
     n_el = int(a.bw_gib * 2**30 / 8)
     an = np.ones(n_el)
-    halves = (an[: n_el // 2], an[n_el // 2:])
     pool = ThreadPoolExecutor(2)
-    M = an[: (n_el // 1000) * 1000].reshape(-1, 1000)
-    v = np.ones(1000)
-    ja = jnp.full((n_el,), 1.0)
-    jsum = jax.jit(jnp.sum)
     # STREAM triad a = b + s*c in NumPy, 2 threads (halves), in L2-sized blocks so that the
     # second NumPy pass (a += b) hits the cache: DRAM traffic is read b, read c, write a.
     tb, tc = np.full(n_el, 2.0), np.full(n_el, 3.0)
@@ -184,14 +179,9 @@ def main(argv=None):
     def do_triad():
         list(pool.map(lambda lh: triad_part(*lh), ((0, n_el // 2), (n_el // 2, n_el))))
 
-    kernels = {
-        "numpy sum, 1 thread (read)": (lambda: an.sum(), an.nbytes, True),
-        "numpy sum, 2 threads (read)": (
-            lambda: sum(pool.map(np.sum, halves)), an.nbytes, True),
-        "jax sum, jit (read)": (lambda: jsum(ja).block_until_ready(), an.nbytes, True),
-        "BLAS gemv, numpy (read)": (lambda: M @ v, M.nbytes, True),
-        "STREAM triad a=b+s*c, numpy 2 thr (24 B/el)": (do_triad, 3 * an.nbytes, False),
-    }
+    kernels = {name: (f, nbytes, True)
+               for name, (f, nbytes) in read_kernels(an, pool, jax, jnp).items()}
+    kernels["STREAM triad a=b+s*c, numpy 2 thr (24 B/el)"] = (do_triad, 3 * an.nbytes, False)
 
     # warm-up (compiles)
     for f, _ in variants.values():

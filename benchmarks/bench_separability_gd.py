@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import env_threads, fmt_s, load, log_times, machine  # noqa: E402
+from benchlib import env_threads, fmt_s, load, log_times, machine, read_kernels  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -69,20 +69,11 @@ def parse_args(argv=None):
 
 
 def read_bandwidth(jax, jnp, gib: float, rounds: int) -> tuple[float, dict]:
-    """Best-of-``rounds`` read bandwidth (GB/s) of a few read kernels on a ``gib`` GiB array."""
-    n_el = int(gib * 2**30 / 8)
-    an = np.ones(n_el)
-    halves = (an[: n_el // 2], an[n_el // 2:])
-    M = an[: (n_el // 1000) * 1000].reshape(-1, 1000)
-    v = np.ones(1000)
-    ja = jnp.full((n_el,), 1.0)
-    jsum = jax.jit(jnp.sum)
+    """Best-of-``rounds`` read bandwidth (GB/s) of the shared read kernels on a ``gib`` GiB
+    array (the same kernels as bench_bandwidth.py)."""
+    an = np.ones(int(gib * 2**30 / 8))
     with ThreadPoolExecutor(2) as pool:
-        kernels = {
-            "numpy sum, 2 threads": (lambda: sum(pool.map(np.sum, halves)), an.nbytes),
-            "jax sum, jit": (lambda: jsum(ja).block_until_ready(), an.nbytes),
-            "BLAS gemv (numpy)": (lambda: M @ v, M.nbytes),
-        }
+        kernels = read_kernels(an, pool, jax, jnp)
         for f, _ in kernels.values():
             f()
         best = dict.fromkeys(kernels, np.inf)

@@ -65,3 +65,20 @@ def fmt_s(s: float) -> str:
     if s < 100:
         return f"{s:.2f} s"
     return f"{s:.0f} s"
+
+
+def read_kernels(an: np.ndarray, pool, jax, jnp) -> dict:
+    """STREAM-like read kernels over the float64 array ``an``: name -> (callable, bytes read).
+    NumPy sum on 1 and 2 threads (``pool`` has 2 workers), a jitted JAX sum and OpenBLAS gemv."""
+    n_el = an.size
+    halves = (an[: n_el // 2], an[n_el // 2:])
+    M = an[: (n_el // 1000) * 1000].reshape(-1, 1000)
+    v = np.ones(1000)
+    ja = jnp.asarray(an)
+    jsum = jax.jit(jnp.sum)
+    return {
+        "numpy sum, 1 thread (read)": (lambda: an.sum(), an.nbytes),
+        "numpy sum, 2 threads (read)": (lambda: sum(pool.map(np.sum, halves)), an.nbytes),
+        "jax sum, jit (read)": (lambda: jsum(ja).block_until_ready(), an.nbytes),
+        "BLAS gemv, numpy (read)": (lambda: M @ v, M.nbytes),
+    }
