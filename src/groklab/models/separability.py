@@ -15,6 +15,11 @@ The verbs:
 * :func:`sample` — the training inputs and initial (S₀, b₀) of one seed.
 * :func:`simulate` — GD (or Adam) batched over seeds, recorded at log-spaced steps.
 
+Extensions (spec §4; see :class:`Config`): the original two-Gaussian form (§1.1, Fig. 4), a
+label fraction r < 1 (App. I, Fig. 16), power-law and mixture inputs (App. G, Fig. 15), a frozen
+bias and a sampled test set. :func:`simulate` supports all of them (GD, Adam and the flow);
+:func:`predict` only the reduced Gaussian constant-label model.
+
 Exact identities, as functions on arrays: :func:`sigma_rescaling` (Prop. 3.5) and
 :func:`two_gaussian_to_reduced` (App. H). Time is measured in GD steps (epochs); the conformal
 time ``tau`` = Σ_k e^{b_k} (Eq. 8) is recorded in the same units.
@@ -54,6 +59,11 @@ _ATTRS = {
     "bias": ("bias b", "1"),
     "b_over_norm": ("b/‖S‖", "1"),
     "tau": ("conformal time: Σ_k e^{b_k} for GD, ∫ e^b dt for the flow (Eq. 8)", TIME_UNIT),
+    "loss_gen_se": ("Monte Carlo standard error of loss_gen (mixture inputs)", "1"),
+    "acc_gen_se": ("Monte Carlo standard error of acc_gen (mixture inputs)", "1"),
+    "loss_test": ("loss on n_test sampled test points", "1"),
+    "acc_test": ("accuracy on n_test sampled test points", "1"),
+    "loss_test_se": ("standard error of loss_test (sample std/√n_test)", "1"),
 }
 
 
@@ -158,7 +168,11 @@ def simulate(
     -------
     xarray.Dataset
         dims ``(seed, t)``: ``loss_train``, ``loss_gen``, ``acc_train``, ``acc_gen``,
-        ``norm_S``, ``bias``, ``b_over_norm``, ``tau``. ``attrs["grokking"]`` lists each seed's
+        ``norm_S``, ``bias``, ``b_over_norm``, ``tau`` (for form='two-gaussian' in the reduced
+        variables S = −μw_⊥, b = −μw₁ of App. H, and ``loss_gen``/``acc_gen`` from the margin
+        law of §1.1); with mixture inputs also ``loss_gen_se``, ``acc_gen_se`` (the population
+        values are a Monte Carlo estimate there); with ``n_test`` > 0 also ``loss_test``,
+        ``acc_test``, ``loss_test_se``. ``attrs["grokking"]`` lists each seed's
         record for the detector ``config.threshold`` (crossings interpolated in log-time
         between records; a level never reached is ``null`` with a message).
     """
@@ -258,8 +272,24 @@ def predict(config: Config, times: Sequence[float] | None = None):
       Separable draws have no curve (``advice`` gives the late-time rates of App. J).
 
     Time is in GD steps (flow time η·t).
+
+    Only the reduced model with Gaussian inputs, constant labels and a trained bias has this
+    theory; any other configuration (``form``, ``inputs``, ``label_fraction``, ``fit_bias``)
+    raises ``ValueError`` naming the option.
     """
     import xarray as xr
+
+    unsupported = {
+        k: v for k, v in (("form", config.form), ("inputs", config.inputs),
+                          ("label_fraction", config.label_fraction),
+                          ("fit_bias", config.fit_bias))
+        if v != Config.__dataclass_fields__[k].default
+    }
+    if unsupported:
+        raise ValueError(
+            f"predict covers the reduced Gaussian constant-label model with a trained bias "
+            f"only; unsupported here: {unsupported}. Use simulate for these extensions."
+        )
 
     from groklab.theory import separability as th
 

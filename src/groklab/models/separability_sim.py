@@ -5,6 +5,14 @@ Training loss Eq. 1, L = (1/N) Σ softplus(f_i), or Eq. 6, L_e = (1/N) Σ e^{f_i
 exp(logsumexp f − log N)). Initialization: S₀ with an isotropic random direction and norm
 ``S0_norm``; b = ``b0``.
 
+Extensions (spec §4; laws in :mod:`~groklab.models.separability_data`, population metrics in
+:mod:`~groklab.models.separability_population`): with labels y_i = ±1 the loss is
+(1/N) Σ ℓ(−y_i f_i) (y ≡ −1 is the model above, bit for bit). The two-Gaussian form runs in the
+original variables: the parameter ``S`` holds w ∈ R^{d+1} and the bias is absent (held at 0),
+and the records map to the reduced variables S = −μw_⊥, b = −μw₁ (App. H), so ``norm_S``,
+``bias``, ``b_over_norm`` and ``tau`` are comparable with the reduced model. ``fit_bias=False``
+holds b at b₀.
+
 Recorded observables (all per seed and record time, in GD steps):
 
 * ``loss_train``, ``acc_train`` (a tie f = 0 counts as correct);
@@ -12,7 +20,14 @@ Recorded observables (all per seed and record time, in GD steps):
   Eq. 3, E_Y[softplus(aY + b)], by :func:`population_logistic` (Gauss–Hermite / Gauss–Laguerre,
   see there), or e^{b + a²/2} for the exponential loss;
 * ``acc_gen``: Eq. 4, ½ erfc(b/(√2 a)) (Θ(−b) at S = 0);
-* ``norm_S``, ``bias``, ``b_over_norm`` = b/‖S‖;
+* ``acc_gen``/``loss_gen`` of the extensions: the two-Gaussian margin m ~ N(w₁μ,
+  w₁²σ_A² + σ_B²‖w_⊥‖²) (§1.1) and power-law inputs, f ~ N(b, SᵀΣS), are exact via the same
+  functions; label fraction r < 1 by a 1-D quadrature over x₁ (App. I); mixture inputs by a
+  Rao–Blackwellized Monte Carlo over ``n_pop_mc`` sign vectors, recorded with its standard
+  errors ``loss_gen_se`` and ``acc_gen_se``;
+* ``loss_test``, ``acc_test``, ``loss_test_se`` (only when ``n_test`` > 0): the same on a fresh
+  sample of ``n_test`` points (PRNG purpose "test"), with the standard error of the mean loss;
+* ``norm_S``, ``bias``, ``b_over_norm`` = b/‖S‖ (reduced variables);
 * ``tau``: conformal time τ_k = Σ_{j<k} e^{b_j} in steps (the left Riemann sum of Eq. 8,
   τ = ∫ e^{b} dt, with t in epochs); flow-time units are η·τ.
 
@@ -31,7 +46,15 @@ import numpy as np
 
 from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd_batched, pop_finite_or_raise
-from groklab.models.separability_config import Config
+from groklab.models.separability_config import Config, powerlaw_variances
+from groklab.models.separability_data import Law, draw, input_dim
+from groklab.models.separability_population import (
+    label_fraction_population,
+    mixture_population,
+    population_accuracy,
+    population_exponential,
+    population_logistic,
+)
 
 __all__ = [
     "key_for",
@@ -44,9 +67,7 @@ __all__ = [
     "simulate_arrays",
 ]
 
-_PURPOSES = {"train": 0, "init": 1}
-_N_HERMITE = 96
-_N_LAGUERRE = 96
+_PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
 
 
 def key_for(seed: int, purpose: str) -> jax.Array:
@@ -59,155 +80,148 @@ def _dtype(config: Config):
 
 
 def sample(config: Config, seed: int) -> dict[str, jax.Array]:
-    """Training inputs ``X`` (N, d) with N(0, σ²) entries, initial ``S0`` (d,) with norm
-    ``S0_norm`` in a uniformly random direction, and ``b0`` (scalar). Drawn in float64 so both
-    precisions see the same sample."""
+    """One seed's arrays: training inputs ``X`` (N, D) and labels ``y`` (N,) = ±1 of the
+    configured law (:func:`~groklab.models.separability_data.draw`; D = d, or d + 1 for the
+    two-Gaussian form, whose ``S0`` is w₀), initial ``S0`` (D,) with norm ``S0_norm`` in a
+    uniformly random direction, and ``b0`` (scalar; 0 for the two-Gaussian form). With
+    ``n_test`` > 0 also ``X_test``, ``y_test``; for mixture inputs the key ``pop_key`` of the
+    population estimate; for power-law inputs the variances ``pop_var`` (D,). Drawn in float64
+    so both precisions see the same sample; each draw has its own PRNG purpose key."""
     dt = _dtype(config)
-    X = config.sigma * jax.random.normal(
-        key_for(seed, "train"), (config.n_train_eff, config.d), jnp.float64
-    )
-    u = jax.random.normal(key_for(seed, "init"), (config.d,), jnp.float64)
+    X, y = draw(config, key_for(seed, "train"), config.n_train_eff)
+    u = jax.random.normal(key_for(seed, "init"), (input_dim(config),), jnp.float64)
     S0 = config.S0_norm * u / jnp.linalg.norm(u)
-    return {"X": X.astype(dt), "S0": S0.astype(dt), "b0": jnp.asarray(config.b0, dt)}
-
-
-# ---- population quantities (depend on a = σ‖S‖ and b only) -----------------------------------
-def _log1p_over(u):
-    """log(1 + u)/u for u ≥ 0 (→ 1 as u → 0), without cancellation."""
-    small = u < 1e-8
-    safe = jnp.where(small, 1.0, u)
-    return jnp.where(small, 1.0 - 0.5 * u, jnp.log1p(safe) / safe)
-
-
-@functools.lru_cache(maxsize=8)
-def _rules(n_h: int, n_l: int):
-    y, wy = np.polynomial.hermite_e.hermegauss(n_h)
-    z, wz = np.polynomial.laguerre.laggauss(n_l)
-    return y, wy / math.sqrt(2 * math.pi), z, wz
-
-
-@functools.partial(jax.jit, static_argnames=("n_hermite", "n_laguerre"))
-def population_logistic(a, b, n_hermite: int = _N_HERMITE, n_laguerre: int = _N_LAGUERRE):
-    """L_gen = E_{Y~N(0,1)}[softplus(aY + b)] (Eq. 3) for a = σ‖S‖ ≥ 0, elementwise.
-
-    Two exact rewritings, each evaluated where its integrand is smooth on the nodes:
-
-    * tilted (a ≤ 1, or c = a² + b ≤ −8a): L = e^{b + a²/2} E[h(aY + c)] with
-      h(z) = softplus(z) e^{−z}, an analytic function → 1 as z → −∞; Gauss–Hermite
-      (``n_hermite`` nodes). Keeps full relative accuracy for losses far below 1e-10.
-    * split (otherwise): L = E[(aY + b)_+] + E[log(1 + e^{−|aY+b|})] (spec §1.3): the first
-      term in closed form, a(φ(v) − vQ(v)), v = −b/a, via erfcx; the second, with z = aY + b,
-      is (1/a) ∫₀^∞ e^{−z} [e^{z} log(1 + e^{−z})] [φ((z − b)/a) + φ((z + b)/a)] dz by
-      Gauss–Laguerre (``n_laguerre`` nodes).
-
-    At a = 0 this is softplus(b).
-    """
-    a = jnp.asarray(a)
-    b = jnp.asarray(b)
-    a, b = jnp.broadcast_arrays(a, b)
-    dt = jnp.result_type(a.dtype, b.dtype, jnp.float32)
-    a, b = a.astype(dt), b.astype(dt)
-    y, wy, z, wz = (jnp.asarray(v, dt) for v in _rules(n_hermite, n_laguerre))
-    c = a * a + b
-    tilted = (a <= 1.0) | (c <= -8.0 * a)
-
-    # tilted form
-    zz = a[..., None] * y + jnp.where(tilted, c, 0.0)[..., None]
-    neg = zz < 0
-    h = jnp.where(
-        neg,
-        _log1p_over(jnp.exp(jnp.minimum(zz, 0.0))),
-        (jnp.maximum(zz, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(zz)))) * jnp.exp(-jnp.maximum(zz, 0.0)),
-    )
-    log_e = jnp.log(jnp.sum(wy * h, axis=-1))
-    expo = jnp.where(tilted, b + 0.5 * a * a + log_e, 0.0)
-    l_tilted = jnp.exp(expo)
-
-    # split form
-    a_s = jnp.where(tilted, 2.0, a)
-    b_s = jnp.where(tilted, 0.0, b)
-    v = -b_s / a_s
-    phi = jnp.exp(-0.5 * v * v) / math.sqrt(2 * math.pi)
-    mills = math.sqrt(math.pi / 2) * jax.scipy.special.erfcx(jnp.abs(v) / math.sqrt(2.0))
-    # v > 0: φ(v)(1 − v M(v)); v ≤ 0: φ(v) − vQ(v) = φ(v) + |v|(1 − φ(v) M(|v|)) … both ≥ 0
-    relu = jnp.where(
-        v > 0,
-        phi * (1.0 - v * mills),
-        phi + (-v) * (1.0 - phi * mills),
-    )
-    zq = z  # Laguerre nodes
-    g = _log1p_over(jnp.exp(-zq))
-    bumps = (
-        jnp.exp(-0.5 * ((zq - b_s[..., None]) / a_s[..., None]) ** 2)
-        + jnp.exp(-0.5 * ((zq + b_s[..., None]) / a_s[..., None]) ** 2)
-    ) / math.sqrt(2 * math.pi)
-    rem = jnp.sum(wz * g * bumps, axis=-1) / a_s
-    l_split = a_s * relu + rem
-    out = jnp.where(tilted, l_tilted, l_split)
-    return jnp.where(a == 0, jax.nn.softplus(b), out)
-
-
-@jax.jit
-def population_exponential(a, b):
-    """E[e^{aY + b}] = e^{b + a²/2} (spec §1.3, population surrogate)."""
-    return jnp.exp(b + 0.5 * a * a)
-
-
-@jax.jit
-def population_accuracy(a, b):
-    """A_gen = ½ erfc(b/(√2 a)) (Eq. 4); Θ(−b) (a tie counts as correct) at a = 0."""
-    safe = jnp.where(a > 0, a, 1.0)
-    acc = 0.5 * jax.scipy.special.erfc(b / (math.sqrt(2.0) * safe))
-    return jnp.where(a > 0, acc, jnp.where(b <= 0, 1.0, 0.0))
+    out = {"X": X.astype(dt), "y": y.astype(dt), "S0": S0.astype(dt),
+           "b0": jnp.asarray(config.b0, dt)}
+    if config.n_test > 0:
+        Xt, yt = draw(config, key_for(seed, "test"), config.n_test)
+        out |= {"X_test": Xt.astype(dt), "y_test": yt.astype(dt)}
+    if config.inputs == "mixture":
+        out["pop_key"] = key_for(seed, "pop")
+    if config.inputs == "powerlaw":
+        out["pop_var"] = jnp.asarray(
+            powerlaw_variances(config.d, config.sigma, config.alpha_eff), dt
+        )
+    return out
 
 
 # ---- losses, gradients and observables ---------------------------------------------------------
-def _outputs(p, data):
-    return data["X"] @ p["S"] + p["b"]
+def _outputs(p, X):
+    return X @ p["S"] + p["b"]
 
 
-def _train_loss(f, loss: str):
+def _point_losses(z, loss: str):
+    """ℓ(z) per point, z = −y f (softplus or exp)."""
+    return jax.nn.softplus(z) if loss == "logistic" else jnp.exp(z)
+
+
+def _train_loss(z, loss: str):
+    """Mean of ℓ(z_i) with z = −y f (Eq. 1 or Eq. 6; y ≡ −1 gives z = f)."""
     if loss == "logistic":
-        return jnp.mean(jax.nn.softplus(f))
-    return jnp.exp(jax.nn.logsumexp(f) - math.log(f.shape[-1]))
+        return jnp.mean(jax.nn.softplus(z))
+    return jnp.exp(jax.nn.logsumexp(z) - math.log(z.shape[-1]))
 
 
-@functools.lru_cache(maxsize=16)
-def _make_fns(loss: str, sigma: float):
-    """Loss, analytic gradient (with the conformal-time accumulator) and observables; cached
-    because they are static jit arguments."""
+def _reduced(p, law: Law):
+    """(S-part, ‖S‖, b) in the reduced variables: the two-Gaussian weights w map to
+    S = −μw_⊥ and b = −μw₁ (App. H)."""
+    if law.form == "two-gaussian":
+        w_perp = p["S"][1:]
+        return w_perp, law.mu * jnp.linalg.norm(w_perp), -law.mu * p["S"][0]
+    return p["S"], jnp.linalg.norm(p["S"]), p["b"]
+
+
+def _population(p, data, law: Law) -> dict:
+    """Population loss and accuracy of the state ``p`` (see separability_population)."""
+    gauss = population_logistic if law.loss == "logistic" else population_exponential
+    S = p["S"]
+    if law.form == "two-gaussian":
+        # margin m = y wᵀx̃ ~ N(w₁μ, w₁²σ_A² + σ_B²‖w_⊥‖²), and ℓ(−m) with −m ~ N(b, a²)
+        w1, w_perp = S[0], S[1:]
+        a = jnp.sqrt((law.sigma_A * w1) ** 2 + law.sigma_B**2 * jnp.sum(w_perp**2))
+        b = -law.mu * w1
+        return {"loss_gen": gauss(a, b), "acc_gen": population_accuracy(a, b)}
+    b = p["b"]
+    if law.inputs == "mixture":
+        lg, ag, lse, ase = mixture_population(
+            S, b, data["pop_key"], law.sigma, law.mix_mean, law.mix_var, law.n_pop_mc, law.loss
+        )
+        return {"loss_gen": lg, "acc_gen": ag, "loss_gen_se": lse, "acc_gen_se": ase}
+    if not law.constant_label:  # label fraction r < 1, Gaussian inputs
+        lg, ag = label_fraction_population(
+            law.sigma * S[0], law.sigma * jnp.linalg.norm(S[1:]), b, law.h, law.loss
+        )
+        return {"loss_gen": lg, "acc_gen": ag}
+    if law.inputs == "powerlaw":
+        a = jnp.sqrt(jnp.sum(data["pop_var"] * S * S))  # f ~ N(b, SᵀΣS)
+    else:
+        a = law.sigma * jnp.linalg.norm(S)
+    return {"loss_gen": gauss(a, b), "acc_gen": population_accuracy(a, b)}
+
+
+@functools.lru_cache(maxsize=32)
+def _make_fns(law: Law):
+    """Loss, analytic gradient (with the conformal-time accumulator) and observables of a law;
+    cached because they are static jit arguments.
+
+    With z_i = −y_i f_i and weights w_i = ℓ'(z_i) (sigmoid or exp): ∇_S L = −(1/N) Σ w_i y_i x_i
+    (times ``s_scale``), ∂_b L = −(1/N) Σ w_i y_i (times ``b_scale``: 0 freezes b). The
+    conformal-time accumulator's "gradient" is −e^{b} with b the reduced bias."""
+    loss = law.loss
 
     def loss_fn(p, data):
-        return _train_loss(_outputs(p, data), loss)
+        return _train_loss(-data["y"] * _outputs(p, data["X"]), loss)
 
     def grad_fn(p, data):
-        f = _outputs(p, data)
-        w = jax.nn.sigmoid(f) if loss == "logistic" else jnp.exp(f)
-        n = f.shape[-1]
+        y = data["y"]
+        z = -y * _outputs(p, data["X"])
+        w = jax.nn.sigmoid(z) if loss == "logistic" else jnp.exp(z)
+        g = -y * w
+        n = z.shape[-1]
         return {
-            "S": data["X"].T @ w / n * data["s_scale"],
-            "b": jnp.mean(w),
-            "eta_tau": -jnp.exp(p["b"]),  # engine update adds η e^{b}
+            "S": data["X"].T @ g / n * data["s_scale"],
+            "b": jnp.mean(g) * data["b_scale"],
+            "eta_tau": -jnp.exp(_reduced(p, law)[2]),  # engine update adds η e^{b}
         }
 
     def observe(p, data):
-        f = _outputs(p, data)
-        norm = jnp.linalg.norm(p["S"])
-        a = sigma * norm
-        b = p["b"]
-        lg = population_logistic(a, b) if loss == "logistic" else population_exponential(a, b)
-        return {
-            "loss_train": _train_loss(f, loss),
-            "acc_train": jnp.mean((f <= 0).astype(f.dtype)),
-            "loss_gen": lg,
-            "acc_gen": population_accuracy(a, b),
+        z = -data["y"] * _outputs(p, data["X"])
+        _, norm, b = _reduced(p, law)
+        rec = {
+            "loss_train": _train_loss(z, loss),
+            "acc_train": jnp.mean((z <= 0).astype(z.dtype)),
+            **_population(p, data, law),
             "norm_S": norm,
             "bias": b,
             "b_over_norm": b / norm,
             "eta_tau": p["eta_tau"],
         }
+        if "X_test" in data:
+            zt = -data["y_test"] * _outputs(p, data["X_test"])
+            per = _point_losses(zt, loss)
+            rec |= {
+                "loss_test": jnp.mean(per),
+                "acc_test": jnp.mean((zt <= 0).astype(zt.dtype)),
+                "loss_test_se": jnp.std(per, ddof=1) / math.sqrt(zt.shape[-1]),
+            }
+        return rec
 
     return loss_fn, grad_fn, observe
+
+
+def _model_data(config: Config, data: dict, s_step_scale=1.0, b_step_scale=None):
+    """The batched data dict of the compiled run: ``data`` (seed axis first) completed with
+    labels (default −1), the step scales and no initial state."""
+    n_seeds = data["X"].shape[0]
+    dt = data["X"].dtype
+    fit_b = config.fit_bias and config.form == "reduced"
+    out = {k: v for k, v in data.items() if k not in ("S0", "b0")}
+    out.setdefault("y", -jnp.ones(data["X"].shape[:2], dt))
+    out["s_scale"] = jnp.full((n_seeds,), s_step_scale, dt)
+    b_scale = (1.0 if fit_b else 0.0) if b_step_scale is None else b_step_scale
+    out["b_scale"] = jnp.full((n_seeds,), b_scale, dt)
+    params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": jnp.zeros((n_seeds,), dt)}
+    return params0, out
 
 
 def _adam(loss_fn, grad_fn, observe, params0, data, lr, increments, beta1, beta2, eps):
@@ -249,33 +263,25 @@ def _adam_batched(loss_fn, grad_fn, observe, params0, data, lr, increments, beta
 
 
 def run_arrays(config: Config, data: dict, times, s_step_scale=1.0) -> dict:
-    """Run batched data (leading seed axis on ``X``, ``S0``, ``b0``) and return NumPy records
-    of shape (seed, t), including ``finite`` and ``tau``.
+    """Run batched data (leading seed axis on ``X``, ``S0``, ``b0`` and, if present, ``y`` and
+    the other arrays of :func:`sample`; missing labels are −1) and return NumPy records of shape
+    (seed, t), including ``finite`` and ``tau``.
 
     ``s_step_scale`` multiplies the step of S only (step η·s for S, η for b); 1 is the model.
     It exists for the σ-rescaling identity (Prop. 3.5), whose σ = 1 twin run uses s = σ².
     """
     increments = as_increments(times)
-    dt = data["X"].dtype
-    loss_fn, grad_fn, observe = _make_fns(config.loss, float(config.sigma))
-    n_seeds = data["X"].shape[0]
-    params0 = {
-        "S": data["S0"],
-        "b": data["b0"],
-        "eta_tau": jnp.zeros((n_seeds,), dt),
-    }
-    d = {"X": data["X"], "s_scale": jnp.full((n_seeds,), s_step_scale, dt)}
+    loss_fn, grad_fn, observe = _make_fns(Law.of(config))
+    params0, d = _model_data(config, data, s_step_scale)
     if config.optimizer == "gd":
         rec = gd_batched(loss_fn, observe, params0, d, config.eta, increments, grad=grad_fn)
-        tau_scale = config.eta
     else:
         rec = _adam_batched(
             loss_fn, grad_fn, observe, params0, d, config.eta, increments,
             config.adam_beta1, config.adam_beta2, config.adam_eps,
         )
-        tau_scale = config.eta
     rec = {k: np.asarray(v) for k, v in rec.items()}
-    rec["tau"] = rec.pop("eta_tau") / tau_scale
+    rec["tau"] = rec.pop("eta_tau") / config.eta
     return rec
 
 
@@ -302,11 +308,8 @@ def run_flow_arrays(config: Config, data: dict, times, *, rtol=None, atol=None,
             f"method='flow' integrates the gradient flow of GD; optimizer={config.optimizer!r} "
             "has no flow here. Use method='gd'."
         )
-    dt = data["X"].dtype
-    loss_fn, grad_fn, observe = _make_fns(config.loss, float(config.sigma))
-    n_seeds = data["X"].shape[0]
-    params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": jnp.zeros((n_seeds,), dt)}
-    d = {"X": data["X"], "s_scale": jnp.ones((n_seeds,), dt)}
+    loss_fn, grad_fn, observe = _make_fns(Law.of(config))
+    params0, d = _model_data(config, data)
     res = gradient_flow(
         loss_fn, params0, d, config.eta, times, observe=observe, grad=grad_fn,
         rtol=config.flow_rtol if rtol is None else rtol,
