@@ -25,6 +25,7 @@ import numpy as np
 __all__ = [
     "AbstractConfig",
     "Choice",
+    "Flag",
     "Integer",
     "InvalidParameterError",
     "Real",
@@ -134,7 +135,26 @@ class Choice:
             return text
 
 
-def param(default: Any, rule: Real | Integer | Choice, *, help: str = "") -> Any:
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """A boolean (``True``/``False``; from strings: true/false/1/0/yes/no/on/off)."""
+
+    def holds(self, value: Any) -> bool:
+        return isinstance(value, bool | np.bool_)
+
+    def describe(self) -> str:
+        return "a boolean (True or False)"
+
+    def parse(self, text: str) -> bool | str:
+        low = text.strip().lower()
+        if low in ("true", "1", "yes", "on"):
+            return True
+        if low in ("false", "0", "no", "off"):
+            return False
+        return text
+
+
+def param(default: Any, rule: Real | Integer | Choice | Flag, *, help: str = "") -> Any:
     """Declare a config field with a default, a constraint and a one-line description."""
     return dataclasses.field(default=default, metadata={"constraint": rule, "help": help})
 

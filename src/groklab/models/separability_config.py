@@ -14,34 +14,23 @@ import math
 
 import numpy as np
 
-from groklab._config import AbstractConfig, Choice, Integer, InvalidParameterError, Real, param
+from groklab._config import (
+    AbstractConfig,
+    Choice,
+    Flag,
+    Integer,
+    InvalidParameterError,
+    Real,
+    param,
+)
 from groklab.metrics import detector
 
-__all__ = ["Config", "Flag", "powerlaw_variances"]
+__all__ = ["Config", "powerlaw_variances"]
 
 #: Defaults of the law-specific knobs (used when the field is None): Fig. 15 of the paper.
 ALPHA_DEFAULT = 1.5
 MIX_MEAN_DEFAULT = 1.0
 MIX_VAR_DEFAULT = 0.25
-
-
-@dataclasses.dataclass(frozen=True)
-class Flag:
-    """A boolean field (``True``/``False``; from strings: true/false/1/0/yes/no)."""
-
-    def holds(self, value) -> bool:
-        return isinstance(value, bool | np.bool_)
-
-    def describe(self) -> str:
-        return "a boolean (True or False)"
-
-    def parse(self, text: str) -> bool | str:
-        low = text.strip().lower()
-        if low in ("true", "1", "yes", "on"):
-            return True
-        if low in ("false", "0", "no", "off"):
-            return False
-        return text
 
 
 def powerlaw_variances(d: int, sigma: float, alpha: float) -> np.ndarray:
