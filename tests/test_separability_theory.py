@@ -8,6 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from scipy import optimize, special
+from scipy.linalg import null_space
+from scipy.spatial.distance import pdist
 from scipy.stats import binom
 
 from groklab.theory import separability as sp
@@ -188,8 +190,7 @@ def test_margin_scales_with_sigma_and_limit_accuracy():
 @pytest.mark.parametrize(("N", "d", "seed"), [(60, 10, 0), (80, 30, 1), (100, 45, 2)])
 def test_s_infinity_stationary_and_direct_minimization(N, d, seed):
     X = 3.0 * np.random.default_rng(seed).standard_normal((N, d))
-    if sp.is_separable(X):
-        pytest.skip("separable draw")
+    assert not sp.is_separable(X, method="lp")  # these seeds are inseparable (lam <= 0.45)
     r = sp.s_infinity(X)
     z = X @ r.S
     p = special.softmax(z)
@@ -291,3 +292,220 @@ def test_is_separable_certificates_are_rigorous():
     assert sp._newton_certificate(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.ones(2)) is None
     with pytest.raises(ValueError, match="'method'"):
         sp.is_separable(X, method="simplex")
+
+
+# -------------------------------------------------------------------------------- max_margin IPM
+
+
+@pytest.mark.parametrize(("N", "d", "sigma"), [(40, 19, 1.0), (40, 21, 5.0), (120, 50, 1.0),
+                                               (120, 70, 0.2), (300, 140, 1.0), (300, 160, 5.0),
+                                               (7, 12, 1.0)])
+def test_max_margin_ipm_matches_nnls(N, d, sigma):
+    # the interior-point path with exact crossover (default) against the Lawson-Hanson NNLS
+    X = sigma * np.random.default_rng(N + d).standard_normal((N, d))
+    new, old = sp.max_margin(X), sp.max_margin(X, method="nnls")
+    assert new.kkt_residual <= 1e-11 and old.kkt_residual <= 1e-11
+    assert new.separable == old.separable == sp.is_separable(X)
+    np.testing.assert_allclose(new.S, old.S, atol=1e-9 * max(1.0, np.abs(old.S).max()))
+    assert new.b == pytest.approx(old.b, abs=1e-10)
+    assert new.margin == pytest.approx(old.margin, abs=1e-10)
+
+
+def test_max_margin_ipm_degenerate_inputs_fall_back_exactly():
+    # duplicated rows / rank-deficient data: crossover via pseudo-inverse, or NNLS decides
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((30, 15))
+    X[1] = X[0]
+    Xr = rng.standard_normal((100, 45))
+    Xr[:, 1] = Xr[:, 0]
+    dup = np.array([[1.0, 0.5], [1.0, 0.5], [0.2, 1.0], [3.0, 3.0]])  # duplicated support
+    assert sp._eq5_ipm(dup, 100) is None  # Z_A Z_A^T singular: the crossover declines
+    for Y in (X, Xr, dup, np.array([[1.0, 0.0], [-1.0, 0.0]]), np.ones((5, 3))):
+        mm, ref = sp.max_margin(Y), sp.max_margin(Y, method="nnls")
+        assert mm.kkt_residual <= 1e-11
+        np.testing.assert_allclose(np.r_[mm.S, mm.b], np.r_[ref.S, ref.b], atol=1e-10)
+    mm = sp.max_margin(np.ones((5, 3)))  # one distinct point: M = ||x|| = sqrt 3
+    assert mm.margin == pytest.approx(np.sqrt(3.0), rel=1e-12)
+    with pytest.raises(ValueError, match="'method'"):
+        sp.max_margin(X, method="slsqp")
+
+
+# ------------------------------------------------------------------------------------- claim 5
+
+
+def test_s_infinity_finite_iff_lp_inseparable():
+    # claim 5: min_S sum_i exp(S^T x_i) is attained iff the LP says 0 in conv{x_i}
+    rng = np.random.default_rng(21)
+    seen = {True: 0, False: 0}
+    for _ in range(40):
+        X = rng.standard_normal((40, 20))  # lam = 1/2: both outcomes are frequent
+        separable = sp.is_separable(X, method="lp")
+        seen[separable] += 1
+        if not separable:
+            r = sp.s_infinity(X)
+            assert np.all(np.isfinite(r.S)) and r.grad_norm < 1e-9
+            continue
+        with pytest.raises(sp.SeparableError, match="infimum 0") as info:
+            sp.s_infinity(X)
+        # infimum 0 not attained: along the certificate ray the objective -> 0 while ||S|| -> inf
+        u = info.value.direction
+        u = u / -np.max(X @ u)  # max_i u^T x_i = -1, so f(t u) <= N e^{-t}
+        logf = [float(special.logsumexp(t * (X @ u))) for t in (1.0, 10.0, 100.0, 1000.0)]
+        assert np.all(np.diff(logf) < 0) and logf[-1] <= np.log(40) - 1000
+        # and no S is stationary: ||X^T softmax(X S)|| >= M > 0 (the softmax mean is in the hull)
+        M = sp.max_margin(X).margin
+        assert M > 0
+        for S in [np.zeros(20), 100.0 * u, *rng.standard_normal((5, 20))]:
+            assert np.linalg.norm(X.T @ special.softmax(X @ S)) >= M * (1 - 1e-12)
+    assert min(seen.values()) >= 10
+
+
+# ------------------------------------------------------------------------------------- claim 6
+
+
+def test_mean_s_infinity_grows_as_lam_to_half():
+    # claim 6 / Prop. 3.4: mean ||S_inf|| over LP-inseparable Gaussian draws at fixed N = 200
+    rng = np.random.default_rng(6)
+    N, means = 200, []
+    for lam in (0.2, 0.35, 0.45, 0.49):  # 1 - 2 lam = 0.6, 0.3, 0.1, 0.02
+        norms = []
+        while len(norms) < 30:
+            X = rng.standard_normal((N, round(lam * N)))
+            if not sp.is_separable(X):
+                norms.append(np.linalg.norm(sp.s_infinity(X).S))
+        means.append(np.mean(norms))
+    # measured: 0.66, 1.56, 4.04, 7.16 (seed 6; growth x10.8)
+    assert np.all(np.diff(means) > 0), means
+    assert means[-1] > 8 * means[0], means
+
+
+def test_one_dimensional_s_infinity_diverges_logarithmically():
+    # claim 6 in 1-D (spec section 3): S_inf = log(1/x)/(1 + x), x = 1 - 2 lam, so each decade of
+    # x adds log(10)/(1 + x) -> log 10; the numerical minimizer follows it to x = 1e-8
+    # (gtol tightened: near the divergence the curvature ~ x is tiny, and the default gradient
+    # tolerance 1e-10 leaves a relative error ~4e-6 in S at x = 1e-8)
+    x = 10.0 ** -np.arange(1, 9)
+    S = np.array([sp.s_infinity(np.array([[-1.0], [xx]]), gtol=1e-13).S[0] for xx in x])
+    exact = np.log(1 / x) / (1 + x)
+    np.testing.assert_allclose(S, exact, rtol=1e-9)
+    np.testing.assert_allclose(np.diff(S), np.diff(exact), rtol=1e-8)
+    assert np.diff(S)[-1] == pytest.approx(np.log(10.0), rel=1e-5)
+
+
+# ------------------------------------------------------------------------------------- App. D
+
+
+def test_diameter_matches_pdist():
+    rng = np.random.default_rng(4)
+    for X in (rng.standard_normal((2500, 3)), rng.standard_normal((7, 40)),
+              np.array([[1e8, 0.0], [1e8 + 1.0, 0.0]])):  # cancellation in the Gram form
+        assert sp.diameter(X, block=1024) == pytest.approx(pdist(X).max(), rel=1e-13)
+    assert sp.diameter(np.ones((1, 3))) == 0.0
+
+
+@pytest.mark.parametrize("x", [0.5, 0.1, 1e-3, 1e-6])
+def test_app_d_bound_is_exact_in_one_dimension(x):
+    # x1 = -1, x2 = x: theta is unique, theta_1 = x/(1 + x), so eps({x2}) = x/(1 + x); with
+    # D = 1 + x, k = 1, N = 2 the bound is log(1/x)/(1 + x) = S_inf (spec section 3): equality
+    X = np.array([[-1.0], [x]])
+    assert sp.boundary_epsilon(X, [1]) == pytest.approx(x / (1 + x), rel=1e-12)
+    exact = np.log(1 / x) / (1 + x)
+    assert sp.app_d_bound(X, [1]) == pytest.approx(exact, rel=1e-12)
+    assert sp.app_d_bound(X, [1]) <= sp.s_infinity(X).S[0] * (1 + 1e-7)
+    # F = {x1}: vacuous; 1 - eps = x/(1 + x) is formed from eps, so only ~1e-16/x relative
+    assert sp.app_d_bound(X, [0]) == pytest.approx(-exact, rel=1e-9)
+    assert sp.app_d_bound(X, np.array([False, True]), eps=x / (1 + x)) == pytest.approx(exact)
+
+
+def _near_boundary_set(delta, d=5, m=15, seed=0):
+    """0 at distance delta from the facet F = {x_1 = delta} (a regular simplex of k = d points
+    around (delta, 0, ..., 0)); m points with x_1 <= -1 on the other side, one at (-1, 0, ...)."""
+    rng = np.random.default_rng(seed)
+    V = (np.eye(d) - 1.0 / d) @ null_space(np.ones((1, d)))  # d points in R^{d-1}, mean 0
+    F = np.hstack([np.full((d, 1), delta), V])
+    Off = np.hstack([-1 - 0.5 * np.abs(rng.standard_normal((m, 1))),
+                     rng.standard_normal((m, d - 1))])
+    Off[0] = 0.0
+    Off[0, 0] = -1.0
+    return np.vstack([F, Off]), np.arange(d)
+
+
+def test_app_d_bound_on_constructed_near_boundary_sets():
+    # claim 22. Sum theta_i x_i1 = 0 with x_1 = delta on F and <= -1 off F gives
+    # 1 - theta_F <= delta theta_F, with equality via (-1, 0, ...): eps = delta/(1 + delta), so the
+    # bound is (log(1/delta) + log((N - k)/k))/D exactly
+    deltas = 10.0 ** -np.arange(1, 7)
+    bounds, norms = [], []
+    for delta in deltas:
+        X, F = _near_boundary_set(delta)
+        N, k = X.shape[0], F.size
+        eps = sp.boundary_epsilon(X, F)
+        assert eps == pytest.approx(delta / (1 + delta), rel=1e-8)
+        D = pdist(X).max()
+        bound = sp.app_d_bound(X, F)
+        assert bound == pytest.approx((np.log(1 / delta) + np.log((N - k) / k)) / D, rel=1e-8)
+        r = sp.s_infinity(X)
+        # the derivation's key step: softmax weights at S_inf are LP-feasible, so off-F mass <= eps
+        p = special.softmax(X @ r.S)
+        assert p[k:].sum() <= eps * (1 + 1e-8)
+        bounds.append(bound)
+        norms.append(np.linalg.norm(r.S))
+    bounds, norms = np.array(bounds), np.array(norms)
+    assert np.all(norms >= bounds)  # measured ratios bound/||S_inf||: 0.29 ... 0.25
+    # both diverge like log(1/delta): the bound by log(10)/D per decade; ||S_inf|| by about
+    # log(10)/gap per decade, gap = 1 + delta the x_1-distance from F to (-1, 0, ...)
+    np.testing.assert_allclose(np.diff(bounds), np.log(10.0) / D, rtol=1e-6)
+    slope = np.diff(norms) / np.log(10.0)  # measured 0.94, 0.91, 0.93, 0.94, 0.95
+    assert np.all(slope > 0.85) and np.all(slope < 1.05), slope
+
+
+def test_app_d_bound_holds_for_any_facet_on_gaussian_draws():
+    # near lam = 1/2, F = the k points with the largest S_inf^T x_i (active at the boundary),
+    # for several k, and random F: ||S_inf|| >= bound always (k <= d ones non-vacuous)
+    rng = np.random.default_rng(3)
+    N, d, done = 60, 28, 0
+    while done < 6:
+        X = rng.standard_normal((N, d))
+        if sp.is_separable(X):
+            continue
+        done += 1
+        r = sp.s_infinity(X)
+        norm, p = np.linalg.norm(r.S), special.softmax(X @ r.S)
+        order = np.argsort(-(X @ r.S))
+        for F in (order[:1], order[:d // 2], order[:d], order[:d + 1], rng.choice(N, d, False)):
+            eps = sp.boundary_epsilon(X, F)
+            off = np.setdiff1d(np.arange(N), F)
+            assert p[off].sum() <= eps + 1e-9  # p is feasible for the eps-LP
+            assert sp.app_d_bound(X, F, eps) <= norm
+        assert 0 < sp.app_d_bound(X, order[:d])  # measured ratio to ||S_inf||: 0.025 ... 0.05
+
+
+def test_boundary_epsilon_errors():
+    X = np.array([[1.0, 0.2], [2.0, -0.3], [1.5, 1.0]])  # separable from the origin
+    with pytest.raises(sp.SeparableError, match="separable from the origin") as info:
+        sp.boundary_epsilon(X, [0])
+    assert np.max(X @ info.value.direction) < 0
+    with pytest.raises(sp.SeparableError):
+        sp.app_d_bound(X, [0])
+    Y = np.array([[-1.0], [0.5], [2.0]])
+    for bad in ([], [0, 1, 2], [3], [-1], [0.5], np.array([True, False])):
+        with pytest.raises(ValueError, match="'facet'"):
+            sp.boundary_epsilon(Y, bad)
+    with pytest.raises(ValueError, match="'eps'"):
+        sp.app_d_bound(Y, [1], eps=1.5)
+    # eps = 0 (0 in conv F, no finite S_inf) and eps = 1 (vacuous)
+    Z = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert sp.boundary_epsilon(Z, [0, 1]) == 0.0 and sp.app_d_bound(Z, [0, 1]) == np.inf
+    assert sp.app_d_bound(Z, [2], eps=1.0) == -np.inf
+
+
+def test_bad_point_arrays_have_clear_errors():
+    funcs = (sp.is_separable, sp.max_margin, sp.s_infinity, sp.diameter,
+             lambda X: sp.boundary_epsilon(X, [0]))
+    cases = [(np.full((3, 2), np.inf), "finite"), (np.ones((3, 0)), "2-D"),
+             (np.ones((2, 2, 2)), "2-D"), ([["a", "b"]], "real numbers"),
+             ([[1.0, 2.0], [3.0]], "ragged"), (np.ones((2, 2)) * 1j, "real numbers")]
+    for fn in funcs:
+        for X, match in cases:
+            with pytest.raises(ValueError, match=f"'X'.*{match}"):
+                fn(X)

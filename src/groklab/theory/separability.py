@@ -37,6 +37,9 @@ __all__ = [
     "MaxMargin",
     "SInfinity",
     "SeparableError",
+    "app_d_bound",
+    "boundary_epsilon",
+    "diameter",
     "inseparable_asymptotics",
     "is_separable",
     "limit_gen_accuracy",
@@ -68,7 +71,16 @@ class SeparableError(ValueError):
 
 
 def _check_points(X, name: str = "X") -> np.ndarray:
-    arr = np.asarray(X, dtype=np.float64)
+    try:
+        raw = np.asarray(X)
+    except ValueError as err:  # ragged nested sequences
+        raise ValueError(f"The '{name}' parameter must be a 2-D array of shape (N, d) of "
+                         f"real numbers; got a ragged sequence ({err}).") from None
+    if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer)
+                                 or np.issubdtype(raw.dtype, np.floating)):
+        raise ValueError(f"The '{name}' parameter must be a 2-D array of shape (N, d) of real "
+                         f"numbers. Got dtype {raw.dtype} instead.")
+    arr = raw.astype(np.float64, copy=False)
     if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(
             f"The '{name}' parameter must be a 2-D array of shape (N, d) with N >= 1 and "
@@ -486,18 +498,26 @@ def _kkt_eq5(X: np.ndarray, alpha: np.ndarray) -> float:
     return max(prim, comp, dual) / scale
 
 
-def max_margin(X: ArrayLike, *, rtol: float = 1e-9, maxiter: int | None = None) -> MaxMargin:
+def max_margin(
+    X: ArrayLike, *, rtol: float = 1e-9, maxiter: int | None = None, method: str = "ipm"
+) -> MaxMargin:
     r"""Max-margin direction with the bias penalized like a weight, and the margin M.
 
     Parameters
     ----------
     X : array_like, shape (N, d)
-        Points x_i of the reduced model (rows), finite.
+        Points x_i of the reduced model (rows), finite, N >= 1, d >= 1.
     rtol : float, default 1e-9
         ``separable`` is ``margin > rtol * max_i ||x_i||``. Near the threshold prefer
         :func:`is_separable` for the decision; the geometry (margin, S*) is exact either way.
     maxiter : int, optional
-        Iteration cap of the active-set solver (default 50 N).
+        Iteration cap: interior-point iterations for ``"ipm"`` (default 100), active-set
+        iterations for ``"nnls"`` (default 50 N).
+    method : {"ipm", "nnls"}, default "ipm"
+        ``"ipm"``: primal-dual interior point on Eq. 5 with an exact active-set crossover (below);
+        if the crossover does not certify a solution the NNLS path runs instead. ``"nnls"``:
+        the dual as non-negative least squares (Lawson-Hanson, ``scipy.optimize.nnls``), exact
+        but 4-7x slower at N = 4000, d ~ N/2 (``benchmarks/bench_separability_theory.py``).
 
     Returns
     -------
@@ -505,25 +525,48 @@ def max_margin(X: ArrayLike, *, rtol: float = 1e-9, maxiter: int | None = None) 
 
     Notes
     -----
-    Eq. 5 of [1]_: w_SVM = argmin_{(S, b)} ||S||^2 + b^2 s.t. S^T x_i + b <= -1. Its dual,
-    with z_i = (x_i, 1), is min_{alpha >= 0} 1/2 ||sum alpha_i z_i||^2 - sum alpha_i, and since
-    the last coordinate of sum alpha_i z_i is sum alpha_i this equals, up to a constant,
+    Eq. 5 of [1]_: w_SVM = argmin_{(S, b)} ||S||^2 + b^2 s.t. S^T x_i + b <= -1. With
+    z_i = (x_i, 1) and w = (S, b), the KKT conditions are w = -sum_i alpha_i z_i, alpha >= 0,
+    z_i^T w <= -1 and alpha_i (1 + z_i^T w) = 0; the dual is the non-negative least-squares
+    problem min_{alpha >= 0} || [X^T; 1^T] alpha - e_{d+1} ||^2. With theta = alpha / sum alpha
+    the hull point p* = X^T theta is the closest point of conv{x_i} to 0, M = ||p*||,
+    sum alpha = 1/(1 + M^2), so w_SVM = (M^2 S*, -1)/(1 + M^2) with S* = -p*/M^2 (spec
+    section 2, closed form of w_SVM; Eq. 9) and w_SVM = (0, -1) when 0 is in the hull.
 
-        min_{alpha >= 0} || [X^T; 1^T] alpha - e_{d+1} ||^2,
+    ``"ipm"`` runs Mehrotra predictor-corrector steps (plus up to two Gondzio centrality
+    correctors, which cost back-substitutions only) on the primal, one Cholesky of the normal
+    matrix I + Z^T diag(alpha/s) Z of size d + 1 per iteration (s the slacks). From
+    mu = alpha^T s/N < 1e-3 on it tries to finish exactly (spec section 8 accuracy, independent
+    of the IPM tolerance), with the Tapia indicator s_i^+/s_i < alpha_i^+/alpha_i of the last
+    step predicting the tight constraints A:
 
-    a non-negative least-squares problem, solved exactly by the Lawson-Hanson active-set
-    method (``scipy.optimize.nnls``). Then w_SVM = -(X^T alpha, sum alpha), and with
-    theta = alpha / sum alpha the hull point p* = X^T theta is the closest point of conv{x_i}
-    to 0, M = ||p*||, sum alpha = 1/(1 + M^2), so w_SVM = (M^2 S*, -1)/(1 + M^2) with
-    S* = -p*/M^2 (spec section 2, closed form of w_SVM; Eq. 9) and w_SVM = (0, -1) when 0 is in
-    the hull. The KKT residual of Eq. 5 is returned for checking.
+    * *inseparable* (|A| > d + 1): the current alpha/sum(alpha), projected onto
+      {Z^T alpha = e_{d+1}} (Cholesky of Z^T Z, factored once; pseudo-inverse if X is
+      rank-deficient), is accepted if it stays > 0:
+      then w = (0, -1) and the projected alpha is a dual certificate, both up to round-off;
+    * *separable* (A unchanged over two iterations, |A| <= d + 1): solve Z_A Z_A^T alpha_A = 1
+      (all of A tight), then up to 4 exchange steps (drop alpha_i < 0, add violated
+      constraints).
+
+    A candidate is returned only if its KKT residual (below) is <= 1e-11 (the optimality
+    certificate, up to round-off); otherwise (measured: duplicated support points, which make
+    Z_A Z_A^T singular) the NNLS path runs. The returned ``kkt_residual`` is that of Eq. 5
+    relative to max(1, max ||x_i||^2).
     """
     X = _check_points(X)
-    N, d = X.shape
-    A = np.vstack([X.T, np.ones((1, N))])
-    e = np.zeros(d + 1)
-    e[-1] = 1.0
-    alpha, _ = optimize.nnls(A, e, maxiter=maxiter if maxiter is not None else 50 * N)
+    if method == "ipm":
+        alpha = _eq5_ipm(X, maxiter if maxiter is not None else 100)
+        if alpha is None:  # crossover not certified: the exact active-set path decides
+            alpha = _eq5_nnls(X, None)
+    elif method == "nnls":
+        alpha = _eq5_nnls(X, maxiter)
+    else:
+        raise ValueError(f"The 'method' parameter must be 'ipm' or 'nnls'. Got {method!r} instead.")
+    return _max_margin_from_alpha(X, alpha, rtol)
+
+
+def _max_margin_from_alpha(X: np.ndarray, alpha: np.ndarray, rtol: float) -> MaxMargin:
+    d = X.shape[1]
     total = float(alpha.sum())
     S, b = -X.T @ alpha, -total
     p = (X.T @ alpha) / total
@@ -532,6 +575,127 @@ def max_margin(X: ArrayLike, *, rtol: float = 1e-9, maxiter: int | None = None) 
     separable = margin > rtol * scale
     S_star = -p / margin**2 if separable else np.full(d, np.nan)
     return MaxMargin(S, b, margin, p, S_star, bool(separable), alpha, _kkt_eq5(X, alpha))
+
+
+def _eq5_nnls(X: np.ndarray, maxiter: int | None) -> np.ndarray:
+    """Dual of Eq. 5 as NNLS (Lawson-Hanson): min_{alpha >= 0} ||[X^T; 1^T] alpha - e||^2."""
+    N, d = X.shape
+    A = np.vstack([X.T, np.ones((1, N))])
+    e = np.zeros(d + 1)
+    e[-1] = 1.0
+    alpha, _ = optimize.nnls(A, e, maxiter=maxiter if maxiter is not None else 50 * N)
+    return alpha
+
+
+_KKT_ACCEPT = 1e-11
+
+
+def _eq5_ipm(X: np.ndarray, max_iter: int) -> np.ndarray | None:
+    """Mehrotra IPM on Eq. 5 with exact crossover; alpha, or None if not certified."""
+    N, d = X.shape
+    n = d + 1
+    Z = np.hstack([X, np.ones((N, 1))])
+    w = np.zeros(n)
+    w[-1] = -2.0
+    s = -1.0 - Z @ w  # = 1: strictly feasible start, w = (0, -2)
+    a = np.ones(N)
+    gram_chol = None  # solver with Z^T Z for the inseparable crossover (factored once)
+    tried = None  # last support tried by the separable crossover
+    tapia = prev_tapia = None
+
+    def step_len(v, dv):
+        neg = dv < 0
+        return min(1.0, float(np.min(-v[neg] / dv[neg]))) if neg.any() else 1.0
+
+    for _ in range(max_iter):
+        mu = float(a @ s) / N
+        if not np.isfinite(mu) or mu < 1e-30:  # stalled: let the exact NNLS path decide
+            return None
+        if mu < 1e-3 and tapia is not None:
+            if tapia.sum() > n:  # more tight constraints than dimensions: 0 in the hull?
+                if gram_chol is None:
+                    G = Z.T @ Z
+                    try:
+                        chol = linalg.cho_factor(G, lower=True, check_finite=False)
+                        gram_chol = lambda r, c=chol: linalg.cho_solve(c, r, check_finite=False)  # noqa: E731
+                    except linalg.LinAlgError:  # rank-deficient X: pseudo-inverse
+                        pinv = linalg.pinvh(G)
+                        gram_chol = lambda r, p=pinv: p @ r  # noqa: E731
+                al = a / a.sum()
+                e = np.zeros(n)
+                e[-1] = 1.0
+                al = al - Z @ gram_chol(Z.T @ al - e)
+                if np.all(al > 0) and _kkt_eq5(X, al) <= _KKT_ACCEPT:
+                    return al
+            elif (tapia.any() and prev_tapia is not None and np.array_equal(tapia, prev_tapia)
+                  and (tried is None or not np.array_equal(tapia, tried))):
+                tried = tapia
+                al = _eq5_exchange(X, Z, np.flatnonzero(tapia))
+                if al is not None:
+                    return al
+        rd = w + Z.T @ a
+        rp = Z @ w + s + 1.0
+        D = a / s
+        keep = D > 1e-12 * D.max()  # rows with negligible weight do not change the step
+        Zk = Z[keep] * np.sqrt(D[keep])[:, None]
+        H = Zk.T @ Zk
+        H[np.diag_indices(n)] += 1.0
+        try:
+            c = linalg.cho_factor(H, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+
+        def solve(rc, c=c, D=D, rd=rd, rp=rp, s=s, a=a):
+            dw = linalg.cho_solve(c, -rd - Z.T @ (D * rp - rc / s), check_finite=False)
+            da = D * (Z @ dw + rp) - rc / s
+            return dw, da, -(rc + s * da) / a
+
+        dw, da, ds = solve(a * s)  # affine-scaling predictor
+        mu_aff = float((a + step_len(a, da) * da) @ (s + step_len(s, ds) * ds)) / N
+        sigma_mu = (mu_aff / mu) ** 3 * mu
+        rc = a * s + ds * da - sigma_mu
+        dw, da, ds = solve(rc)  # Mehrotra corrector
+        tp, td = step_len(s, ds), step_len(a, da)
+        for _ in range(2):  # Gondzio centrality correctors: back-substitutions only
+            if min(tp, td) > 0.99:
+                break
+            v = (s + min(1.0, tp + 0.2) * ds) * (a + min(1.0, td + 0.2) * da)
+            t = np.clip(v, 0.1 * sigma_mu, 10.0 * sigma_mu) - v
+            t = np.maximum(t, -10.0 * sigma_mu)
+            dw2, da2, ds2 = solve(rc - t)
+            tp2, td2 = step_len(s, ds2), step_len(a, da2)
+            if min(tp2, td2) < 1.01 * min(tp, td):
+                break
+            rc, dw, da, ds, tp, td = rc - t, dw2, da2, ds2, tp2, td2
+        tp, td = 0.99 * tp, 0.99 * td
+        w, s_new, a_new = w + tp * dw, s + tp * ds, a + td * da
+        prev_tapia = tapia
+        tapia = (s_new / s) < (a_new / a)  # Tapia indicator: s_i -> 0 faster than alpha_i
+        s, a = s_new, a_new
+    return None
+
+
+def _eq5_exchange(X: np.ndarray, Z: np.ndarray, A: np.ndarray, max_exchanges: int = 4):
+    """Exact solve of Eq. 5 with the constraints A tight, plus a few support exchanges."""
+    N, n = Z.shape
+    for _ in range(max_exchanges + 1):
+        if len(A) == 0 or len(A) > n:
+            return None
+        ZA = Z[A]
+        try:
+            c = linalg.cho_factor(ZA @ ZA.T, lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return None
+        aA = linalg.cho_solve(c, np.ones(len(A)), check_finite=False)
+        al = np.zeros(N)
+        al[A] = aA
+        if _kkt_eq5(X, al) <= _KKT_ACCEPT:
+            return al
+        viol = Z @ (-ZA.T @ aA) + 1.0  # > 0: constraint violated
+        viol[A] = -np.inf
+        add = np.flatnonzero(viol > 0)
+        A = np.union1d(A[aA > 0], add)
+    return None
 
 
 def limit_gen_accuracy(margin: ArrayLike, sigma: ArrayLike = 1.0) -> np.ndarray:
@@ -682,6 +846,152 @@ def s_infinity(
         f"s_infinity did not converge in {max_iter} Newton iterations (||grad|| = "
         f"{float(np.linalg.norm(g)):.3g}); the origin is probably extremely close to the hull "
         f"boundary. Try a larger max_iter or a looser gtol.")
+
+
+# --------------------------------------------------------------------------------------------
+# Prop. 3.4 / App. D lower bound on ||S_inf||
+
+
+def _check_facet(facet, N: int) -> np.ndarray:
+    idx = np.asarray(facet)
+    if idx.dtype == bool:
+        if idx.shape != (N,):
+            raise ValueError(f"The 'facet' parameter as a boolean mask must have shape ({N},). "
+                             f"Got shape {idx.shape} instead.")
+        idx = np.flatnonzero(idx)
+    elif idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"The 'facet' parameter must be a 1-D array of point indices or a "
+                         f"boolean mask. Got {facet!r} instead.")
+    idx = np.unique(idx)
+    if idx.size == 0 or idx.size >= N or idx[0] < 0 or idx[-1] >= N:
+        raise ValueError(
+            f"The 'facet' parameter must select k points with 1 <= k < N = {N} (indices in "
+            f"[0, {N})). Got {facet!r} instead.")
+    return idx
+
+
+def boundary_epsilon(X: ArrayLike, facet: ArrayLike) -> float:
+    r"""How far (in convex weight) the origin is from the face spanned by ``facet``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Points x_i, finite.
+    facet : array_like
+        Indices (or a boolean mask of length N) of the k points of F, 1 <= k < N.
+
+    Returns
+    -------
+    float
+        eps(F) = max{ sum_{i not in F} theta_i : theta in Delta_N, sum_i theta_i x_i = 0 },
+        in [0, 1]. Small eps means 0 is near conv(F) in the sense of App. D: every convex
+        representation of 0 puts weight >= 1 - eps on F.
+
+    Raises
+    ------
+    SeparableError
+        If the LP is infeasible: 0 is not in conv{x_i} (the points are separable from the
+        origin, so S_inf does not exist and neither does the bound). ``direction`` is a
+        separating certificate from :func:`is_separable`.
+
+    Notes
+    -----
+    Spec section 2, Prop. 3.4 [derived precise reading of App. D of [1]_]: the LP
+    max (1 - 1_F)^T theta s.t. X^T theta = 0, 1^T theta = 1, theta >= 0, solved with HiGHS
+    (``scipy.optimize.linprog``, bounds theta_i >= 0 explicit).
+    """
+    X = _check_points(X)
+    N = X.shape[0]
+    F = _check_facet(facet, N)
+    c = np.ones(N)
+    c[F] = 0.0
+    A_eq = np.vstack([X.T, np.ones((1, N))])
+    b_eq = np.zeros(A_eq.shape[0])
+    b_eq[-1] = 1.0
+    res = optimize.linprog(-c, A_eq=A_eq, b_eq=b_eq, bounds=(0.0, None), method="highs")
+    if res.status == 2:
+        _, direction = is_separable(X, return_direction=True, method="lp")
+        raise SeparableError(
+            "boundary_epsilon: 0 is not in conv{x_i} (the LP {theta in simplex, "
+            "sum theta_i x_i = 0} is infeasible): the points are separable from the origin, "
+            "S_inf does not exist and the App. D bound does not apply.",
+            -direction if direction is not None else np.full(X.shape[1], np.nan))
+    if res.status != 0:
+        raise RuntimeError(f"linprog failed on the App. D LP (status {res.status}: "
+                           f"{res.message}).")
+    return float(min(1.0, max(0.0, -res.fun)))
+
+
+def diameter(X: ArrayLike, *, block: int = 1024) -> float:
+    r"""D = max_{i,j} ||x_i - x_j||, from Gram-matrix blocks (O(N^2 d) flops, O(N block) memory).
+
+    Notes
+    -----
+    ||x_i - x_j||^2 = ||x_i||^2 + ||x_j||^2 - 2 x_i^T x_j on the centred points (absolute error
+    ~ eps max ||x_i - mean||^2 <= eps D^2), evaluated in row blocks of ``block`` points (matrix
+    products); the maximizing pair is then recomputed directly, so D has full relative accuracy
+    up to near-ties within ~eps D.
+    """
+    X = _check_points(X)
+    X = X - X.mean(axis=0)  # translation invariant; centring limits the cancellation below
+    sq = np.einsum("ij,ij->i", X, X)
+    best, pair = -1.0, (0, 0)
+    for lo in range(0, X.shape[0], block):
+        D2 = sq[lo:lo + block, None] + sq[None, :] - 2.0 * (X[lo:lo + block] @ X.T)
+        k = int(np.argmax(D2))
+        if D2.flat[k] > best:
+            best, pair = float(D2.flat[k]), (lo + k // X.shape[0], k % X.shape[0])
+    return float(np.linalg.norm(X[pair[0]] - X[pair[1]]))
+
+
+def app_d_bound(X: ArrayLike, facet: ArrayLike, eps: float | None = None) -> float:
+    r"""Lower bound on ||S_inf|| near the hull boundary (Prop. 3.4, App. D of [1]_).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Points x_i with 0 in conv{x_i} (inseparable), finite.
+    facet : array_like
+        Indices (or boolean mask) of any k points F, 1 <= k < N (typically the k <= d points of
+        the facet the origin is close to; the bound holds for every F).
+    eps : float, optional
+        eps(F) if already known; default :func:`boundary_epsilon` (X, facet).
+
+    Returns
+    -------
+    float
+        (1/D) log((1 - eps)/eps * (N - k)/k), D = :func:`diameter` (X); +inf if eps = 0 (0 in
+        conv F: no finite S_inf), -inf if eps = 1 (vacuous). Negative values are valid but
+        vacuous bounds.
+
+    Raises
+    ------
+    SeparableError
+        From :func:`boundary_epsilon` if 0 is not in conv{x_i}.
+
+    Notes
+    -----
+    Spec section 2, Prop. 3.4 [paper] and its [derived] precise reading: at S_inf the softmax
+    weights p_i = e^{S^T x_i}/sum_j e^{S^T x_j} satisfy sum_i p_i x_i = 0, so p is feasible for
+    the eps-LP and sum_{i not in F} p_i <= eps; hence some j in F and i not in F have
+    p_j/p_i = e^{S^T (x_j - x_i)} >= ((1 - eps)/k)/(eps/(N - k)), and
+    D ||S|| >= S^T (x_j - x_i) gives the bound. It is an equality for N = 2 in 1-D (the toy
+    model of spec section 3 with F the point nearest 0).
+    """
+    X = _check_points(X)
+    N = X.shape[0]
+    F = _check_facet(facet, N)
+    k = F.size
+    if eps is None:
+        eps = boundary_epsilon(X, F)
+    eps = float(eps)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"The 'eps' parameter must be a float in [0, 1]. Got {eps!r} instead.")
+    if eps == 0.0:
+        return float("inf")
+    if eps == 1.0:
+        return float("-inf")
+    return float((np.log1p(-eps) - np.log(eps) + np.log((N - k) / k)) / diameter(X))
 
 
 # --------------------------------------------------------------------------------------------
