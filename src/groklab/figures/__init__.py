@@ -39,6 +39,7 @@ from groklab._config import jsonable
 
 __all__ = [
     "FigureRecipe",
+    "claim",
     "figure_ids",
     "get_figure",
     "register",
@@ -125,6 +126,12 @@ def register(
     )
     _REGISTRY[id] = recipe
     return recipe
+
+
+def claim(text: str, measured: Any, expected: Any, passed: bool) -> dict:
+    """One claim record of a figure: what the paper says, what was measured, what was expected
+    and whether it held (the format :func:`reproduce` writes to ``FIG.claims.json``)."""
+    return {"claim": text, "measured": measured, "expected": expected, "passed": bool(passed)}
 
 
 def unregister(id: str) -> None:

@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 
+from groklab.figures import claim
 from groklab.models.separability_config import Config
 
 __all__ = [
@@ -81,10 +82,6 @@ class Case:
     theory: bool = False
     overlay: bool = False
     reference: Config | None = None
-
-
-def claim(text: str, measured, expected, passed: bool) -> dict:
-    return {"claim": text, "measured": measured, "expected": expected, "passed": bool(passed)}
 
 
 def times_grid(t_max: float, n_t: int) -> np.ndarray:

@@ -46,8 +46,8 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim
 from groklab.figures.beck2025 import _columns as col
-from groklab.figures.beck2025._columns import claim
 from groklab.models.separability_config import Config
 
 __all__ = ["claims_fig1_left", "compute_fig1_left", "plot_fig1_left"]

@@ -45,6 +45,8 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim as _claim
+
 __all__ = [
     "ACC_LEVEL",
     "PAPER",
@@ -74,9 +76,6 @@ DEF_DELAY_ACC = (
     "(NaN + flag) when A_gen never reaches the level by the horizon"
 )
 
-
-def _claim(claim: str, measured, expected, passed: bool) -> dict:
-    return {"claim": claim, "measured": measured, "expected": expected, "passed": bool(passed)}
 
 
 def classify_draw(X: np.ndarray) -> tuple[bool, float]:

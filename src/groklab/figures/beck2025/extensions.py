@@ -31,9 +31,9 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim
 from groklab.figures._compose import combine, split
 from groklab.figures.beck2025 import _columns as col
-from groklab.figures.beck2025._columns import claim
 from groklab.models.separability_config import Config
 
 __all__ = [

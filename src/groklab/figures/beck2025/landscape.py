@@ -44,8 +44,9 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim as _claim
 from groklab.figures import register
-from groklab.figures.beck2025.ensemble import PAPER, _claim
+from groklab.figures.beck2025.ensemble import PAPER
 
 __all__ = ["claims_fig2", "claims_fig3", "compute_fig2", "compute_fig3", "plot_fig2", "plot_fig3"]
 

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim as _claim
 from groklab.figures import register
 
 __all__ = [
@@ -66,9 +67,6 @@ DEF_ACC = (
     "(train diamond, generalization star); GD crossings interpolated in log t"
 )
 
-
-def _claim(claim: str, measured, expected, passed: bool) -> dict:
-    return {"claim": claim, "measured": measured, "expected": expected, "passed": bool(passed)}
 
 
 def _lam(l12: float) -> float:

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from groklab.figures import claim as _claim
 from groklab.figures import register
 
 __all__ = [
@@ -152,9 +153,6 @@ def _log_agreement(ds, case: int, kind: str) -> dict:
         "t_range": [float(t[ok].min()), float(t[ok].max())],
     }
 
-
-def _claim(claim: str, measured, expected, passed: bool) -> dict:
-    return {"claim": claim, "measured": measured, "expected": expected, "passed": bool(passed)}
 
 
 def _draw_cases(ds, ax_loss, ax_acc, labels) -> None:
