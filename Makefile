@@ -51,6 +51,11 @@ demo: $(VENV)/.stamp-base
 	echo; \
 	echo "Figures (PNG, PDF, data, claims): $(OUT)/"; \
 	echo "HTML report:                      $(OUT)/report.html"; \
+	if [ $$rc -eq 1 ]; then \
+		echo "Some paper claims did not reproduce: these are findings, listed as FAIL above"; \
+		echo "and in the report (each is also a strict xfail test with its numbers)."; \
+		rc=0; \
+	fi; \
 	exit $$rc
 
 test: $(VENV)/.stamp-dev

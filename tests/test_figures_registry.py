@@ -157,3 +157,26 @@ def test_report_flags_corrupt_claims_file(tmp_path):
     (tmp_path / "x" / "f.claims.json").write_text("{not json")
     with pytest.raises(CorruptResultError, match=r"Claims file .*f\.claims\.json is unreadable"):
         write_report(tmp_path)
+
+
+def test_cli_reproduce_exit_codes_separate_findings_from_errors(toy_figure, tmp_path):
+    """Exit 1: a figure ran but a claim failed (a finding); exit 3: a figure raised."""
+    from typer.testing import CliRunner
+
+    from groklab.cli import app
+
+    runner = CliRunner()
+    args = ["reproduce", TOY_ID, "--quick", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)  # the toy's second claim fails
+    assert result.exit_code == 1, result.output
+    assert "failing claims" in result.output + result.stderr
+    broken = "toytest/broken"
+    register(broken, paper="p", number=1, title="t", compute_quick=lambda: 1 / 0,
+             compute_full=lambda: 1 / 0, plot=_plot, claims=_claims)
+    try:
+        result = runner.invoke(app, ["reproduce", broken, "--quick", "--out", str(tmp_path)])
+    finally:
+        unregister(broken)
+    assert result.exit_code == 3, result.output
+    assert "could not be computed" in result.output + result.stderr
+    assert "ZeroDivisionError" in result.output

@@ -447,6 +447,7 @@ def reproduce(
         if not ids:
             raise ValueError("No figures are registered yet; nothing to reproduce.")
     failed: list[str] = []
+    broken: list[str] = []
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -460,7 +461,7 @@ def reproduce(
             try:
                 record = run(fid, quick=quick, out_dir=out)
             except Exception as exc:  # one broken figure must not hide the others
-                failed.append(fid)
+                broken.append(fid)
                 progress.console.print(
                     f"[red]ERROR[/red] {fid}: {type(exc).__name__}: {escape(str(exc))}",
                     soft_wrap=True,
@@ -488,10 +489,16 @@ def reproduce(
         f"Figures, data and claims in {out}/; HTML page: `groklab report --out {out}`.",
         soft_wrap=True,
     )
+    if broken:
+        raise _fail(
+            f"{len(broken)} of {len(ids)} figures could not be computed: {', '.join(broken)}"
+            + (f"; {len(failed)} more have failing claims: {', '.join(failed)}." if failed
+               else "."),
+            code=3,
+        )
     if failed:
         raise _fail(
-            f"{len(failed)} of {len(ids)} figures have failing claims or errors: "
-            f"{', '.join(failed)}.",
+            f"{len(failed)} of {len(ids)} figures have failing claims: {', '.join(failed)}.",
             code=1,
         )
 
