@@ -13,11 +13,10 @@ from groklab.figures.beck2025 import _columns as col
 from groklab.figures.beck2025 import curves
 from groklab.models.separability_config import Config
 
-FIG13_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="App. F.3 says b₀ changes whether the test loss is non-monotone; at λ = 0.48 the "
-    "measured L_gen rises by 48%, 28% and 97% for b₀ = 0, 1, −1: non-monotone for all three",
-)
+FIG13_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "App. F.3 says b₀ changes whether the test loss is non-monotone; at λ = 0.48 the "
+    "measured L_gen rises by 48%, 28% and 97% for b₀ = 0, 1, −1: non-monotone for all three"
+))
 IDS = [
     "beck2025/fig1",
     "beck2025/fig2",
