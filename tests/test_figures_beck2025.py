@@ -1,6 +1,7 @@
 """Every figure of Beck, Levi, Bar-Sinai 2025: reproduce (quick; full with --runslow), the files
-exist, the data round-trips through the store, and every claim passes (or is a strict xfail
-finding); plus the CPU runtime estimate of the full N = 4·10⁴ variants."""
+exist, the data round-trips through the store, and every claim passes (a claim that does not
+reproduce is a strict xfail with its numbers); plus the CPU runtime estimate of the full
+N = 4·10⁴ variants."""
 
 from __future__ import annotations
 
