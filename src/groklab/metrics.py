@@ -37,6 +37,7 @@ __all__ = [
     "detector",
     "grokking_summary",
     "grokking_times",
+    "seed_summaries",
     "threshold_accuracy",
     "DETECTORS",
 ]
@@ -175,3 +176,14 @@ def grokking_summary(t_train: float, t_gen: float, det: Detector, horizon: float
             f"{which} accuracy never reaches {det.level:.4g} {horizon_text}"
         )
     return record
+
+
+def seed_summaries(t_train, t_gen, seeds, det: Detector, horizon: float,
+                   crossing: str = "interpolated in log-time between records") -> list[dict]:
+    """One :func:`grokking_summary` per seed (arrays ``t_train``, ``t_gen`` aligned with
+    ``seeds``), each tagged with its ``seed`` and how the ``crossing`` was located."""
+    return [
+        grokking_summary(float(a), float(b), det, horizon) | {"seed": s, "crossing": crossing}
+        for a, b, s in zip(np.asarray(t_train).ravel(), np.asarray(t_gen).ravel(), seeds,
+                           strict=True)
+    ]

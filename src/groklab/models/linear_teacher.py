@@ -334,11 +334,8 @@ def simulate(
         times_ds = metrics.grokking_times(ds, config.threshold)
         found = {k: times_ds[f"t_{k}"].values for k in ("train", "gen")}
         how = "interpolated in log-time between records"
-    ds.attrs["grokking"] = [
-        metrics.grokking_summary(float(found["train"][i]), float(found["gen"][i]), det,
-                                 float(t[-1])) | {"seed": s, "crossing": how}
-        for i, s in enumerate(seeds)
-    ]
+    ds.attrs["grokking"] = metrics.seed_summaries(found["train"], found["gen"], seeds, det,
+                                                  float(t[-1]), how)
     return ds
 
 

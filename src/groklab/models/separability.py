@@ -203,13 +203,8 @@ def simulate(
     _label(ds)
     det = metrics.detector(config.threshold)
     found = metrics.grokking_times(ds, config.threshold)
-    ds.attrs["grokking"] = [
-        metrics.grokking_summary(
-            float(found["t_train"].values[i]), float(found["t_gen"].values[i]), det, float(t[-1])
-        )
-        | {"seed": s, "crossing": "interpolated in log-time between records"}
-        for i, s in enumerate(seeds)
-    ]
+    ds.attrs["grokking"] = metrics.seed_summaries(found["t_train"].values, found["t_gen"].values,
+                                                  seeds, det, float(t[-1]))
     return ds
 
 

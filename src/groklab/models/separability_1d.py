@@ -356,12 +356,8 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     _label(ds)
     det = metrics.detector(config.threshold)
     gt = metrics.grokking_times(ds, config.threshold)
-    ds.attrs["grokking"] = [
-        metrics.grokking_summary(float(gt["t_train"].values[i]), float(gt["t_gen"].values[i]),
-                                 det, float(t[-1]))
-        | {"seed": s, "crossing": "interpolated in log-time between records"}
-        for i, s in enumerate(seeds)
-    ]
+    ds.attrs["grokking"] = metrics.seed_summaries(gt["t_train"].values, gt["t_gen"].values,
+                                                  seeds, det, float(t[-1]))
     log_eps = math.log(config.eps)
     tt = np.asarray(t, dtype=float)
     star = {}
