@@ -37,6 +37,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from groklab._config import jsonable
+from groklab.cli_features import features_app
 
 app = typer.Typer(
     name="groklab",
@@ -46,6 +47,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+app.add_typer(features_app, name="features", help="Feature arrays: noise geometry, linear probe.")
 
 _out = Console(highlight=False)
 
