@@ -20,6 +20,7 @@ SMALL = {
     "linear-teacher": {"d_in": 100, "lam": 0.5, "n_gen": 64, "t_max": 1000, "eps": 1e-2},
     "separability": {"d": 10, "lam": 0.3, "t_max": 1000},
     "separability-1d": {"lam": 0.4, "sigma": 1.0, "t_max": 1000},
+    "logit-reg": {"d": 10, "lam": 0.5, "t_max": 1000},
 }
 
 MODELS = model_ids()

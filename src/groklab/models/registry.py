@@ -18,6 +18,7 @@ MODELS: dict[str, str] = {
     "linear-teacher": "groklab.models.linear_teacher",
     "separability": "groklab.models.separability",
     "separability-1d": "groklab.models.separability_1d",
+    "logit-reg": "groklab.models.logit_reg",
 }
 
 #: One-line source of each implemented family.
@@ -25,11 +26,11 @@ PAPERS: dict[str, str] = {
     "linear-teacher": "Levi, Beck, Bar-Sinai 2023: linear teacher–student regression",
     "separability": "Beck, Levi, Bar-Sinai 2025: logistic regression at the edge of separability",
     "separability-1d": "Beck, Levi, Bar-Sinai 2025: 1-D toy model at the edge of separability",
+    "logit-reg": "Beck, Bar-Sinai, Levi 2026: the implicit bias of logit regularization",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
 PLANNED: dict[str, tuple[str, int]] = {
-    "logit-reg": ("Beck, Bar-Sinai, Levi 2026", 4),
     "exp-1d": ("Žunkovič & Ilievski 2024", 5),
     "ball": ("Žunkovič & Ilievski 2024", 5),
     "rule-learning": ("Žunkovič & Ilievski 2024", 5),

@@ -26,7 +26,7 @@ import math
 from groklab.dynamics import jax, jnp
 from groklab.models.separability_config import Config, powerlaw_variances
 
-__all__ = ["Law", "draw", "input_dim"]
+__all__ = ["Law", "draw", "input_dim", "two_gaussian_standard"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,15 +73,29 @@ def input_dim(config: Config) -> int:
     return config.d + (1 if config.form == "two-gaussian" else 0)
 
 
+def two_gaussian_standard(key: jax.Array, n: int, dim: int,
+                          nu: float | None = None) -> tuple[jax.Array, jax.Array]:
+    """The unscaled draw of the two-Gaussian form (§1.1): balanced random labels ``y`` (n,) = ±1
+    and standard noise ``xi`` (n, dim), float64, from ``key``. The point is then
+    x̃ = (yμ + σ_A ξ₀, σ_B ξ₁, …); callers scale ``xi`` themselves, so one draw serves every
+    (σ_A, σ_B). ``nu`` replaces the normal noise by Student-t variates of unit scale with ν
+    degrees of freedom (used by the logit-reg model, Beck et al. 2026 §4 Fig. 2)."""
+    ky, kx = jax.random.split(key)
+    y = jax.random.rademacher(ky, (n,), jnp.float64)
+    if nu is None:
+        xi = jax.random.normal(kx, (n, dim), jnp.float64)
+    else:
+        xi = jax.random.t(kx, nu, (n, dim), jnp.float64)
+    return y, xi
+
+
 def draw(config: Config, key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
     """``n`` points ``X`` (n, input_dim) and labels ``y`` (n,) = ±1 of the configured law,
     float64, from ``key``. For the default (reduced Gaussian, r = 1) X = σ·normal(key), the
     draw of the original model."""
     d, f64 = config.d, jnp.float64
     if config.form == "two-gaussian":
-        ky, kx = jax.random.split(key)
-        y = jax.random.rademacher(ky, (n,), f64)
-        xi = jax.random.normal(kx, (n, d + 1), f64)
+        y, xi = two_gaussian_standard(key, n, d + 1)
         first = y * config.mu + (config.sigma_A or 0.0) * xi[:, 0]
         X = jnp.concatenate([first[:, None], config.sigma_B * xi[:, 1:]], axis=1)
         return X, y
