@@ -83,3 +83,37 @@ def test_pop_finite_or_raise_names_the_step_and_the_advice():
     finite = np.array([[True, True, True], [True, True, False]])
     with pytest.raises(ValueError, match=r"non-finite by step 100; lower eta below 0\.3"):
         pop_finite_or_raise({"finite": finite}, times, "lower eta below 0.3")
+
+
+def test_optax_adam_matches_the_pytorch_recurrence_and_plain_keys_take_gd_steps():
+    """dynamics.optim.optimize with optax.adam equals Adam written out in NumPy (bias-corrected
+    moments, ε after the square root); a 'plain' parameter takes −step·g every step."""
+    import optax
+
+    from groklab.dynamics.optim import optimize
+
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    c = np.array([1.0, -2.0])
+
+    def loss(p, _):
+        return 0.5 * p["w"] @ jnp.asarray(A) @ p["w"] - jnp.asarray(c) @ p["w"]
+
+    def grad(p, _):
+        return {"w": jnp.asarray(A) @ p["w"] - jnp.asarray(c), "acc": -jnp.ones(())}
+
+    lr, b1, b2, eps = 0.05, 0.8, 0.9, 1e-8
+    rec = optimize(loss, lambda p, _: {"w": p["w"], "acc": p["acc"]},
+                   {"w": jnp.zeros(2), "acc": jnp.zeros(())}, None,
+                   optax.adam(lr, b1=b1, b2=b2, eps=eps), [0, 1, 9, 40], grad=grad,
+                   plain={"acc": lr})
+    w, m, v = np.zeros(2), np.zeros(2), np.zeros(2)
+    ref = []
+    for k in range(1, 51):
+        g = A @ w - c
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        w = w - lr * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + eps)
+        if k in (1, 10, 50):
+            ref.append(w.copy())
+    np.testing.assert_allclose(np.asarray(rec["w"])[1:], np.array(ref), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(rec["acc"]), lr * np.array([0, 1, 10, 50]), rtol=1e-14)
+    assert np.asarray(rec["finite"]).all()

@@ -44,9 +44,11 @@ import functools
 import math
 
 import numpy as np
+import optax
 
 from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd, pop_finite_or_raise
+from groklab.dynamics.optim import optimize
 from groklab.models.logit_reg_config import Config
 from groklab.models.separability_data import two_gaussian_standard
 from groklab.models.separability_population import population_accuracy, population_logistic
@@ -376,34 +378,6 @@ def _multiclass_fns(law: _Law):
 
 
 # ---- optimizers and the batched run --------------------------------------------------------------
-def _adam(loss_fn, grad_fn, observe, params0, data, lr, increments, beta1, beta2, eps):
-    """Adam (bias-corrected, PyTorch form) on every parameter; records after each increment
-    like :func:`groklab.dynamics.gd.gd` (including ``finite``)."""
-    tree = jax.tree_util.tree_map
-
-    def step(_, state):
-        p, m, v, k = state
-        g = grad_fn(p, data)
-        k = k + 1
-        m = tree(lambda mm, gg: beta1 * mm + (1 - beta1) * gg, m, g)
-        v = tree(lambda vv, gg: beta2 * vv + (1 - beta2) * gg * gg, v, g)
-        p = tree(lambda pp, mm, vv: pp - lr * (mm / (1 - beta1**k))
-                 / (jnp.sqrt(vv / (1 - beta2**k)) + eps), p, m, v)
-        return p, m, v, k
-
-    def segment(state, n):
-        state = jax.lax.fori_loop(0, n, step, state)
-        rec = dict(observe(state[0], data))
-        rec["finite"] = jnp.isfinite(loss_fn(state[0], data))
-        return state, rec
-
-    zeros = tree(jnp.zeros_like, params0)
-    dt = jax.tree_util.tree_leaves(params0)[0].dtype
-    _, records = jax.lax.scan(segment, (params0, zeros, zeros, jnp.zeros((), dt)),
-                              jnp.asarray(increments))
-    return records
-
-
 @functools.partial(jax.jit, static_argnames=("law", "opt"))
 def _run(law: _Law, opt: tuple, parts, alphas, sigma_ns, increments):
     """Records of shape (seed, σ_n, α, t): seeds and σ_n values vmapped over the data, α values
@@ -422,8 +396,8 @@ def _run(law: _Law, opt: tuple, parts, alphas, sigma_ns, increments):
                 d = data | {"alpha": a}
                 if name == "gd":
                     return gd(loss_fn, observe, params0, d, eta, increments, grad=grad_fn)
-                return _adam(loss_fn, grad_fn, observe, params0, d, eta, increments,
-                             beta1, beta2, eps)
+                tx = optax.adam(eta, b1=beta1, b2=beta2, eps=eps)  # the PyTorch form
+                return optimize(loss_fn, observe, params0, d, tx, increments, grad=grad_fn)
 
             return jax.vmap(one_alpha)(alphas)
 

@@ -46,6 +46,7 @@ import numpy as np
 
 from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd_batched, pop_finite_or_raise
+from groklab.dynamics.optim import optimize
 from groklab.models.separability_config import Config, powerlaw_variances
 from groklab.models.separability_data import Law, draw, input_dim
 from groklab.models.separability_population import (
@@ -224,41 +225,16 @@ def _model_data(config: Config, data: dict, s_step_scale=1.0, b_step_scale=None)
     return params0, out
 
 
-def _adam(loss_fn, grad_fn, observe, params0, data, lr, increments, beta1, beta2, eps):
-    """Adam (bias-corrected, PyTorch form) on S and b, records after each increment; the
-    conformal time accumulates lr·e^{b_k} per step like GD."""
-    keys = ("S", "b")
-
-    def step(_, state):
-        p, m, v, k = state
-        g = grad_fn(p, data)
-        k = k + 1
-        new_p, new_m, new_v = dict(p), {}, {}
-        for name in keys:
-            new_m[name] = beta1 * m[name] + (1 - beta1) * g[name]
-            new_v[name] = beta2 * v[name] + (1 - beta2) * g[name] ** 2
-            mh = new_m[name] / (1 - beta1**k)
-            vh = new_v[name] / (1 - beta2**k)
-            new_p[name] = p[name] - lr * mh / (jnp.sqrt(vh) + eps)
-        new_p["eta_tau"] = p["eta_tau"] - lr * g["eta_tau"]
-        return new_p, new_m, new_v, k
-
-    def segment(state, n):
-        state = jax.lax.fori_loop(0, n, step, state)
-        rec = dict(observe(state[0], data))
-        rec["finite"] = jnp.isfinite(loss_fn(state[0], data))
-        return state, rec
-
-    zeros = {name: jnp.zeros_like(params0[name]) for name in keys}
-    state0 = (params0, zeros, dict(zeros), jnp.zeros((), params0["b"].dtype))
-    _, records = jax.lax.scan(segment, state0, jnp.asarray(increments))
-    return records
-
-
 @functools.partial(jax.jit, static_argnames=("loss_fn", "grad_fn", "observe"))
 def _adam_batched(loss_fn, grad_fn, observe, params0, data, lr, increments, beta1, beta2, eps):
+    """Adam (``optax.adam``, the PyTorch form) on S and b, batched over seeds; the conformal
+    time accumulates lr·e^{b_k} per step like GD (a plain step on ``eta_tau``)."""
+    import optax
+
+    tx = optax.adam(lr, b1=beta1, b2=beta2, eps=eps)
     return jax.vmap(
-        lambda p, d: _adam(loss_fn, grad_fn, observe, p, d, lr, increments, beta1, beta2, eps)
+        lambda p, d: optimize(loss_fn, observe, p, d, tx, increments, grad=grad_fn,
+                              plain={"eta_tau": lr})
     )(params0, data)
 
 
