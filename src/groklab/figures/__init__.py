@@ -49,7 +49,11 @@ __all__ = [
 ]
 
 #: Figure modules, imported lazily on first use of the registry.
-_MODULES: list[str] = ["groklab.figures.levi2023", "groklab.figures.beck2025"]
+_MODULES: list[str] = [
+    "groklab.figures.levi2023",
+    "groklab.figures.beck2025",
+    "groklab.figures.beck2026",
+]
 
 CLAIMS_SUFFIX = ".claims.json"
 
