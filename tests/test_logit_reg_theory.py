@@ -312,5 +312,3 @@ def test_predict_summary():
     s = ds.attrs["summary"]
     assert s["limit"] == "hard-margin SVM direction" and s["z_star"] is None
     assert s["lambda_c"] is None and 0.5 < s["acc_gen_limit"] < 1
-    with pytest.raises(ValueError, match="multi-class predict"):
-        predict(Config(d=30, lam=0.5, n_classes=3))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import sys
 
 from groklab._config import (
     AbstractConfig,
@@ -21,13 +22,49 @@ from groklab._config import (
 )
 from groklab.metrics import detector
 
-__all__ = ["Config", "PENALTIES"]
+__all__ = ["Config", "PENALTIES", "registered_penalties"]
 
 #: Built-in penalties f (spec §1.1–1.2; the functions live in groklab.theory.logit_reg) and sup f″
 #: of the binary form: "square" f = z² (‖z‖² multi-class), "ls" f = ½log(2 + 2cosh z) (label
 #: smoothing with α = 2ε; multi-class Eq. 7, logsumexp z − mean z, α = ε), "ls-full"
-#: f = log(2 + 2cosh z) (Sec. 3.1's form, binary only).
+#: f = log(2 + 2cosh z) (Sec. 3.1's form, binary only). Kept here (not read from the theory
+#: module) so that a config validates without importing JAX.
 PENALTIES: dict[str, float] = {"square": 2.0, "ls": 0.25, "ls-full": 0.5}
+
+#: Penalties of the multi-class model (f(z) of the whole logit vector, spec §1.4, Eq. 7).
+MULTICLASS_PENALTIES = ("square", "ls")
+
+_THEORY = "groklab.theory.logit_reg"
+
+
+def registered_penalties() -> tuple[str, ...]:
+    """Names a config accepts: the built-ins plus those added with
+    :func:`groklab.theory.logit_reg.register_penalty`. A user penalty can only exist once that
+    module is imported, so the registry is read only then (validation never imports JAX)."""
+    theory = sys.modules.get(_THEORY)
+    return tuple(theory.PENALTIES) if theory is not None else tuple(PENALTIES)
+
+
+def _max_d2f(name: str) -> float:
+    """sup f″ of a penalty (binary form): the table above, or the registered penalty's value
+    on its registration grid."""
+    if name in PENALTIES:
+        return PENALTIES[name]
+    return sys.modules[_THEORY].get_penalty(name).d2f_max
+
+
+@dataclasses.dataclass(frozen=True)
+class _PenaltyName:
+    """A registered penalty name (checked in ``Config.__post_init__`` with a suggestion)."""
+
+    def holds(self, value) -> bool:
+        return isinstance(value, str)
+
+    def describe(self) -> str:
+        return f"a registered penalty name ({', '.join(map(repr, registered_penalties()))})"
+
+    def parse(self, text: str) -> str:
+        return text
 
 #: Default sizes of the sampled evaluations (see :class:`Config`).
 N_TEST_STUDENT_T = 10_000
@@ -75,7 +112,10 @@ class Config(AbstractConfig):
         help="Student-t degrees of freedom ν > 2 (noise='student_t'; None = 3)",
     )
     alpha: float = param(0.2, Real(0, 1, closed="left"), help="penalty weight α ∈ [0, 1)")
-    penalty: str = param("square", Choice(tuple(PENALTIES)), help="penalty f (§1.1–1.2)")
+    penalty: str = param(
+        "square", _PenaltyName(),
+        help="penalty f (§1.1–1.2): square, ls, ls-full or one added with register_penalty",
+    )
     weight_decay: float = param(0.0, Real(0, None, closed="left"), help="γ of (γ/2)‖S‖²")
     eta: float = param(0.1, Real(0, None, closed="neither"), help="GD step (Adam: learning rate)")
     optimizer: str = param("gd", Choice(("gd", "adam")), help="full-batch GD or Adam (Fig. 2, 20)")
@@ -99,12 +139,14 @@ class Config(AbstractConfig):
     )
 
     def __post_init__(self) -> None:
-        if isinstance(self.penalty, str) and self.penalty not in PENALTIES:
-            close = difflib.get_close_matches(self.penalty, list(PENALTIES), n=1)
+        names = registered_penalties()
+        if isinstance(self.penalty, str) and self.penalty not in names:
+            close = difflib.get_close_matches(self.penalty, list(names), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise InvalidParameterError(
                 f"The 'penalty' parameter of Config must be one of "
-                f"{', '.join(map(repr, PENALTIES))}. Got {self.penalty!r} instead.{hint}"
+                f"{', '.join(map(repr, names))}. Got {self.penalty!r} instead.{hint} Add a "
+                "penalty with groklab.theory.logit_reg.register_penalty(name, f)."
             )
         super().__post_init__()
 
@@ -129,9 +171,10 @@ class Config(AbstractConfig):
             if self.noise != "gaussian":
                 bad("noise='student_t' is implemented for the binary model only (n_classes=2); "
                     "the multi-class population law (§2.2) is Gaussian.")
-            if self.penalty == "ls-full":
-                bad("penalty='ls-full' is binary only; the multi-class label-smoothing penalty "
-                    "is penalty='ls' (Eq. 7, α = ε).")
+            if self.penalty not in MULTICLASS_PENALTIES:
+                bad(f"penalty={self.penalty!r} is binary only (an elementwise f of one logit); "
+                    "the multi-class model has penalty='square' (‖z‖²) and penalty='ls' "
+                    "(Eq. 7, α = ε).")
         if self.optimizer == "gd" and self.eta >= self.eta_bound:
             bad(f"The 'eta' parameter of Config gives unstable GD: eta={self.eta!r} but GD is "
                 f"stable only for eta < {self.eta_bound:.6g} = 2/H with H = {self._curvature():.4g}"
@@ -194,7 +237,7 @@ class Config(AbstractConfig):
     def _curvature(self) -> float:
         ce = 0.5 if self.multiclass else 0.25  # sup of the CE Hessian in z (softmax: ½)
         # Eq. 7's multi-class LS penalty has the softmax Hessian, ≤ ½ (binary ½log(2+2cosh): ¼)
-        f2 = 0.5 if self.multiclass and self.penalty == "ls" else PENALTIES[self.penalty]
+        f2 = 0.5 if self.multiclass and self.penalty == "ls" else _max_d2f(self.penalty)
         return ((1 - self.alpha) * ce + self.alpha * f2) * self._top_eigenvalue() \
             + self.weight_decay
 

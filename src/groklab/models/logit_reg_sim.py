@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 import optax
@@ -70,61 +71,108 @@ def _dtype(config: Config):
 
 
 # ---- data ---------------------------------------------------------------------------------------
-def _binary_parts(config: Config, key, n: int) -> dict:
-    """Labels and the σ_n-free parts of the absorbed data: x' = (μ_f + σ_f yξ₀, σ_n yξ_⊥)."""
-    y, xi = two_gaussian_standard(key, n, config.d, config.nu_eff)
-    return {"y": y, "first": config.mu_f + config.sigma_f * y * xi[:, 0],
-            "perp": y[:, None] * xi[:, 1:]}
+class _Draw(NamedTuple):
+    """What one seed's draw depends on (the static argument of the compiled :func:`_parts`)."""
+
+    multiclass: bool
+    n_classes: int
+    d: int
+    nu: float | None
+    mu_f: float
+    sigma_f: float
+    n_train: int
+    n_test: int
+    n_pop_mc: int
+
+    @classmethod
+    def of(cls, config: Config) -> _Draw:
+        return cls(config.multiclass, config.n_classes, config.d, config.nu_eff,
+                   float(config.mu_f), float(config.sigma_f), config.n_train_eff,
+                   config.n_test_eff, config.n_pop_mc)
 
 
-def _multiclass_parts(config: Config, key, n: int) -> dict:
+def _binary_parts(law: _Draw, raw: dict, suffix: str) -> dict:
+    """Labels and the σ_n-free parts of the absorbed data: x' = (μ_f + σ_f yξ₀, σ_n yξ_⊥),
+    in NumPy (the products and sums of the former eager JAX ops, so the same bits)."""
+    y, xi = np.asarray(raw["y" + suffix]), np.asarray(raw["xi" + suffix])
+    return {"y": y, "first": law.mu_f + law.sigma_f * y * xi[:, 0], "perp": y[:, None] * xi[:, 1:]}
+
+
+def _multiclass_parts(law: _Draw, raw: dict, suffix: str) -> dict:
     """Balanced classes c (a random permutation of i mod K) and the σ_n-free parts of
     x = μ_f e_c + σ_f P_S g + σ_n P_⊥ g, g ~ N(0, I_d) (§2.2): P_S centres the first K
     coordinates, P_⊥ keeps their mean and the remaining d − K coordinates."""
-    K, d = config.n_classes, config.d
-    kc, kg = jax.random.split(key)
-    c = jax.random.permutation(kc, jnp.arange(n) % K)
-    g = jax.random.normal(kg, (n, d), jnp.float64)
+    K, d = law.n_classes, law.d
+    c, g = raw["c" + suffix], raw["g" + suffix]
+    n = c.shape[0]
     head = g[:, :K]
     mean = jnp.mean(head, axis=1, keepdims=True)
     ps = jnp.concatenate([head - mean, jnp.zeros((n, d - K))], axis=1)
-    base = config.mu_f * jax.nn.one_hot(c, d, dtype=jnp.float64) + config.sigma_f * ps
+    base = law.mu_f * jax.nn.one_hot(c, d, dtype=jnp.float64) + law.sigma_f * ps
     perp = jnp.concatenate([jnp.broadcast_to(mean, (n, K)), g[:, K:]], axis=1)
     return {"c": c, "base": base, "perp": perp}
 
 
-def _parts(config: Config, seed: int) -> dict:
-    """One seed's σ_n-free arrays (train, test and, multi-class, the population sample)."""
-    make = _multiclass_parts if config.multiclass else _binary_parts
-    out = make(config, key_for(seed, "train"), config.n_train_eff)
-    if config.n_test_eff > 0:
-        out |= {f"{k}_test": v for k, v in
-                make(config, key_for(seed, "test"), config.n_test_eff).items()}
-    if config.multiclass:
-        K = config.n_classes
-        m = max(1, config.n_pop_mc // K)
+def _random(law: _Draw, key, n: int) -> dict:
+    """The standard random draws of ``n`` points: binary labels ±1 and noise ξ (N, d); or
+    classes c and g ~ N(0, I_d)."""
+    if not law.multiclass:
+        y, xi = two_gaussian_standard(key, n, law.d, law.nu)
+        return {"y": y, "xi": xi}
+    kc, kg = jax.random.split(key)
+    return {"c": jax.random.permutation(kc, jnp.arange(n) % law.n_classes),
+            "g": jax.random.normal(kg, (n, law.d), jnp.float64)}
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _draw(law: _Draw, seed) -> dict:
+    """One seed's random draws (train, test and, multi-class, the population sample) as one
+    compiled call: drawn op by op, the threefry kernels compile one by one (seconds). Only the
+    random bits are compiled together; the arithmetic on them stays outside (:func:`_parts`),
+    where no fused multiply-add changes the last bits."""
+    out = _random(law, key_for(seed, "train"), law.n_train)
+    if law.n_test > 0:
+        out |= {f"{k}_test": v for k, v in _random(law, key_for(seed, "test"), law.n_test).items()}
+    if law.multiclass:
+        K = law.n_classes
+        m = max(1, law.n_pop_mc // K)
         out["pop_u"] = jax.random.normal(key_for(seed, "pop"), (K, m, K), jnp.float64)
     return out
 
 
+def _parts(config: Config, seed: int) -> dict:
+    """One seed's σ_n-free arrays (train, test and, multi-class, the population sample)."""
+    law = _Draw.of(config)
+    raw = _draw(law, jnp.asarray(seed, jnp.int64))
+    make = _multiclass_parts if law.multiclass else _binary_parts
+    out = make(law, raw, "")
+    if law.n_test > 0:
+        out |= {f"{k}_test": v for k, v in make(law, raw, "_test").items()}
+    if law.multiclass:
+        out["pop_u"] = raw["pop_u"]
+    return out
+
+
 def _assemble(parts: dict, sigma_n, suffix: str = "", multiclass: bool = False):
-    """Training (or test) inputs at noise level σ_n from the shared draw."""
+    """Training (or test) inputs at noise level σ_n from the shared draw (in NumPy for NumPy
+    parts, as :func:`sample` gives them, else in JAX)."""
     if multiclass:
         return parts["base" + suffix] + sigma_n * parts["perp" + suffix]
-    first = parts["first" + suffix]
-    return jnp.concatenate([first[:, None], sigma_n * parts["perp" + suffix]], axis=1)
+    first, perp = parts["first" + suffix], parts["perp" + suffix]
+    xp = np if isinstance(perp, np.ndarray) else jnp
+    return xp.concatenate([first[:, None], sigma_n * perp], axis=1)
 
 
 def sample(config: Config, seed: int) -> dict[str, jax.Array]:
     """One seed's arrays in ``config.precision`` (drawn in float64, so both precisions see the
-    same sample).
+    same sample; the binary arrays are assembled in NumPy, without compiling JAX kernels).
 
     Binary: ``X`` (N, d) inputs x = (yμ_f + σ_f ξ₀, σ_n ξ_⊥), ``y`` (N,) = ±1, ``Xp`` = y·x
     (absorbed data) and ``S0`` = 0 (d,). Multi-class: ``X`` (N, d), ``y`` (N,) in 0..K−1,
     ``W0`` = 0 (K, d), ``b0`` = 0 (K,). With ``n_test`` > 0 also ``X_test``, ``y_test`` (and
     ``Xp_test`` binary).
     """
-    dt = _dtype(config)
+    dt = np.float32 if config.precision == "float32" else np.float64
     parts = _parts(config, seed)
     out = {}
     for suffix in ("", "_test") if config.n_test_eff > 0 else ("",):
@@ -136,11 +184,11 @@ def sample(config: Config, seed: int) -> dict[str, jax.Array]:
             out |= {"X" + suffix: (y[:, None] * X).astype(dt), "y" + suffix: y.astype(dt),
                     "Xp" + suffix: X.astype(dt)}
     if config.multiclass:
-        out |= {"W0": jnp.zeros((config.n_classes, config.d), dt),
-                "b0": jnp.zeros((config.n_classes,), dt)}
+        out |= {"W0": np.zeros((config.n_classes, config.d), dt),
+                "b0": np.zeros((config.n_classes,), dt)}
     else:
-        out["S0"] = jnp.zeros((config.d,), dt)
-    return out
+        out["S0"] = np.zeros((config.d,), dt)
+    return {k: jnp.asarray(v) for k, v in out.items()}
 
 
 # ---- penalties (spec §1.1–1.2, Eq. 7); binary f from groklab.theory.logit_reg.get_penalty ------

@@ -35,6 +35,10 @@ _ATTRS = {
     "logit_std_train": ("std of the training logits at the limit", "1"),
     "logit_mean_test": ("mean population logit at the limit, S₁μ_f", "1"),
     "logit_std_test": ("std of the population logits, √(σ_f²S₁² + σ_n²‖S_⊥‖²) (App. E.1)", "1"),
+    "acc_gen_se": ("standard error of the sampled acc_gen (multi-class)", "1"),
+    "norm_W": ("‖W‖ (Frobenius) at the limit (multi-class)", "1"),
+    "logit_off_mean_train": ("mean training logit of the other classes at the limit", "1"),
+    "logit_off_std_train": ("std of the training logits of the other classes at the limit", "1"),
 }
 
 _N_HERMITE = 96
@@ -84,19 +88,32 @@ def predict(config, times: Sequence[float] | None = None):
           unique) or "hard-margin SVM direction"; ``grad_norm`` and ``newton_iterations`` of
           the solver (spec §7: ‖∇L‖ < 1e-10).
 
-    Raises
-    ------
-    ValueError
-        For ``n_classes > 2`` (multi-class predict is not implemented; use simulate).
+        Multi-class (``n_classes = K > 2``, spec §1.4, §2.2, §3.3, §3.8): the limit is the
+        minimizer of the mean loss over (W, b) from W = 0, b = 0
+        (:func:`groklab.theory.logit_reg_multiclass.minimize_multiclass`); variables
+        ``loss_train``, ``acc_train``, ``acc_gen``, ``acc_gen_se``, ``norm_W``,
+        ``logit_mean_train``, ``logit_std_train``, ``logit_off_mean_train``,
+        ``logit_off_std_train``; summary ``z_star`` = {q_high, q_low} (the simplex targets),
+        ``lambda_c`` as above (Prop. D.2 at σ_f = 0), ``acc_gen_limit`` with
+        ``acc_gen_limit_se`` (``n_pop_mc`` sampled logits, seed ``config.seed``), and
+        ``alignment``: the smallest cosine of the principal angles between the row space of W
+        and S = span{μ_c − μ̄} (1 when W_⊥ = 0, Prop. D.2), null with ``alignment_note`` when
+        rank W < K − 1.
     """
-    import xarray as xr
-
     from groklab.models.logit_reg import default_times
+
+    t = default_times(config) if times is None else np.asarray(times)
+    if config.multiclass:
+        data, summary, advice, n = _multiclass(config)
+    else:
+        data, summary, advice, n = _binary(config)
+    return _dataset(config, t, data, summary, advice, n)
+
+
+def _binary(config):
+    """Curves, summary, advice and N of the binary limit (see :func:`predict`)."""
     from groklab.models.logit_reg_sim import sample
 
-    if config.n_classes > 2:
-        raise ValueError(f"multi-class predict (n_classes = {config.n_classes}): not "
-                         "implemented; use simulate.")
     Xp = np.asarray(sample(config, config.seed)["Xp"], dtype=np.float64)
     n, d = Xp.shape
     mu_f, sf, sn = config.mu_f, config.sigma_f, config.sigma_n
@@ -153,7 +170,6 @@ def predict(config, times: Sequence[float] | None = None):
         advice.append("Student-t noise: Eq. 5 needs Gaussian noise, so acc_gen_limit and the "
                       "population curves are left out; simulate samples a test set.")
 
-    t = default_times(config) if times is None else np.asarray(times)
     data = {"acc_train": float(np.mean((z > 0) + 0.5 * (z == 0))),
             "cos_theta1": summary["alignment"]}
     if res is not None:
@@ -165,6 +181,76 @@ def predict(config, times: Sequence[float] | None = None):
                      "loss_gen": _population_loss(config, s1 * mu_f, std_test)}
     if gaussian:
         data["acc_gen"] = acc_gen
+    return data, summary, advice, n
+
+
+def _principal_cosines(W: np.ndarray, U: np.ndarray) -> np.ndarray | None:
+    """Cosines of the principal angles between the row space of W and span(U) (orthonormal
+    columns), largest first; None when rank W < dim span(U)."""
+    _, sv, Vt = np.linalg.svd(W, full_matrices=False)
+    rank = int(np.sum(sv > sv[0] * max(W.shape) * np.finfo(float).eps)) if sv[0] > 0 else 0
+    if rank < U.shape[1]:
+        return None
+    return np.linalg.svd(Vt[:rank] @ U, compute_uv=False)[: U.shape[1]]
+
+
+def _multiclass(config):
+    """Curves, summary, advice and N of the multi-class limit (see :func:`predict`)."""
+    from groklab.models.logit_reg_sim import sample
+    from groklab.theory import logit_reg_multiclass as mc
+
+    arrays = sample(config, config.seed)
+    X, c = np.asarray(arrays["X"], dtype=np.float64), np.asarray(arrays["y"])
+    n, d = X.shape
+    K, a = config.n_classes, config.alpha
+    fit = mc.minimize_multiclass(X, c, K, a, config.penalty, config.weight_decay)
+    means = config.mu_f * np.eye(K, d)
+    acc, se = mc.population_accuracy(fit.W, fit.b, means, config.sigma_f, config.sigma_n,
+                                     n_samples=config.n_pop_mc, seed=config.seed)
+    U, _ = mc.class_subspace(means)
+    cosines = _principal_cosines(fit.W, U)
+    advice: list[str] = []
+    if not fit.converged:
+        advice.append(f"The trust-region Newton solve stopped at ‖∇L‖ = {fit.grad_norm:.3g} "
+                      f"> 1e-10 after {fit.n_iter} iterations: the limit is approximate.")
+    if a == 0 and config.weight_decay == 0:
+        advice.append("α = 0: on separable data the cross-entropy has no minimizer (‖W‖ → ∞); "
+                      "the limit quantities are those of the solver's large-norm point.")
+    elif config.sigma_f == 0 and d < n:
+        advice.append("σ_f = 0, λ < 1, α > 0: the minimizer is Prop. D.2's W = Z*M⁻¹ with "
+                      "W_⊥ = 0, so the test accuracy is 1.")
+    q = None if a == 0 else mc.multiclass_targets(a, K, config.penalty)
+    summary = {
+        "z_star": None if q is None else {"q_high": q[0], "q_low": q[1]},
+        "lambda_c": _lambda_c(config),
+        "acc_gen_limit": acc,
+        "acc_gen_limit_se": se,
+        "alignment": None if cosines is None else float(cosines.min()),
+        "alignment_note": ("smallest cosine of the principal angles between the row space of "
+                           "W and S = span{μ_c − μ̄}" if cosines is not None else
+                           f"rank W < K − 1 = {K - 1}: the row space of W cannot contain S"),
+        "limit": "minimizer from W = 0, b = 0",
+        "grad_norm": fit.grad_norm,
+        "newton_iterations": fit.n_iter,
+    }
+    Z = X @ fit.W.T + fit.b
+    hit = np.zeros_like(Z, dtype=bool)
+    hit[np.arange(n), c] = True
+    data = {"loss_train": fit.loss - 0.5 * config.weight_decay * float(np.sum(fit.W**2)),
+            "acc_train": float(np.mean(np.argmax(Z, axis=1) == c)),
+            "acc_gen": acc, "acc_gen_se": se, "norm_W": float(np.linalg.norm(fit.W)),
+            "logit_mean_train": float(Z[hit].mean()), "logit_std_train": float(Z[hit].std()),
+            "logit_off_mean_train": float(Z[~hit].mean()),
+            "logit_off_std_train": float(Z[~hit].std())}
+    return data, summary, advice, n
+
+
+def _dataset(config, t, data: dict, summary: dict, advice: list[str], n: int):
+    """The constant curves over t with the summary, advice and the grokking record."""
+    import xarray as xr
+
+    acc_gen = summary["acc_gen_limit"]
+    lam = config.d / n
     ds = xr.Dataset(
         {k: ("t", np.full(t.shape, v, dtype=float)) for k, v in data.items()},
         coords={"t": t},

@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import time
@@ -79,6 +80,12 @@ class Penalty:
         :func:`register_penalty`).
     closed_form_z_star : callable or None
         α ↦ z*(α) when known in closed form (:func:`z_star` uses it instead of root-finding).
+    numpy : (f, df, d2f) or None
+        The same functions on NumPy arrays (the built-ins), so that :meth:`values` runs without
+        dispatching to JAX (each eager JAX op compiles once per shape: seconds for a solve).
+    d2f_max : float or None
+        max f″ on the registration grid (user penalties; the GD step bound of
+        ``logit_reg_config`` uses it).
     """
 
     name: str
@@ -86,10 +93,14 @@ class Penalty:
     df: Callable
     d2f: Callable
     closed_form_z_star: Callable | None = None
+    numpy: tuple[Callable, Callable, Callable] | None = None
+    d2f_max: float | None = None
 
     def values(self, z: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(f(z), f′(z), f″(z)) as float64 NumPy arrays."""
         z = np.asarray(z, dtype=np.float64)
+        if self.numpy is not None:
+            return tuple(np.asarray(g(z), dtype=np.float64) for g in self.numpy)
         with jax.enable_x64(True):
             return tuple(np.asarray(g(z), dtype=np.float64) for g in (self.f, self.df, self.d2f))
 
@@ -98,28 +109,46 @@ def _elementwise_grad(g: Callable) -> Callable:
     return jax.jit(jnp.vectorize(jax.grad(g)))
 
 
-def _log_2_2cosh(z):
+def _log_2_2cosh(xp, z):
     """log(2 + 2cosh z) = log((1 + e^z)(1 + e^{−z})) = softplus(z) + softplus(−z), written as
     |z| + 2 softplus(−|z|) (softplus(|z|) = |z| + softplus(−|z|)): no overflow for any z."""
-    a = jnp.abs(z)
-    return a + 2.0 * jax.nn.softplus(-a)
+    a = xp.abs(z)
+    return a + 2.0 * xp.logaddexp(0.0, -a)
 
+
+def _s_s(xp, z):
+    """s(z)s(−z) = e^{−|z|}/(1 + e^{−|z|})² = ¼ sech²(z/2), without overflow."""
+    e = xp.exp(-xp.abs(z))
+    return e / (1.0 + e) ** 2
+
+
+def _builtin_functions(xp) -> dict[str, tuple[Callable, Callable, Callable]]:
+    """(f, f′, f″) of the built-ins, written once for the array namespace ``xp`` (NumPy or
+    ``jax.numpy``)."""
+    return {
+        # f = z²: the paper's numerics (spec §1.1); z* solves 2αz = (1 − α) s(−z) (spec §1.3).
+        "square": (lambda z: z * z, lambda z: 2.0 * z, lambda z: 2.0 * xp.ones_like(z)),
+        # f = ½ log(2 + 2cosh z) with α = 2ε is binary label smoothing (App. B; spec §1.2):
+        # f′ = ½ tanh(z/2), f″ = s(z)s(−z) = ¼ sech²(z/2); z* = log((2 − α)/α).
+        "ls": (lambda z: 0.5 * _log_2_2cosh(xp, z), lambda z: 0.5 * xp.tanh(0.5 * z),
+               lambda z: _s_s(xp, z)),
+        # f = log(2 + 2cosh z), the Sec. 3.1 normalization: (1 − α′)ℓ_CE + α′ log(2 + 2cosh z)
+        # equals the "ls" loss at α = 2α′/(1 + α′) times 1/(1 + α′) (spec §1.2: α′ = ε/(1 − ε),
+        # overall factor 1 − ε), so both have the same minimizers; z* = −log α′.
+        "ls-full": (lambda z: _log_2_2cosh(xp, z), lambda z: xp.tanh(0.5 * z),
+                    lambda z: 2.0 * _s_s(xp, z)),
+    }
+
+
+_CLOSED_FORM_Z_STAR: dict[str, Callable] = {
+    "ls": lambda a: math.log((2.0 - a) / a),
+    "ls-full": lambda a: -math.log(a),
+}
 
 _BUILTIN: dict[str, Penalty] = {
-    # f = z²: the paper's numerics (spec §1.1); z* solves 2αz = (1 − α) s(−z) (spec §1.3).
-    "square": Penalty("square", lambda z: z * z, lambda z: 2.0 * z,
-                      lambda z: 2.0 * jnp.ones_like(z)),
-    # f = ½ log(2 + 2cosh z) with α = 2ε is binary label smoothing (App. B; spec §1.2):
-    # f′ = ½ tanh(z/2), f″ = s(z)s(−z) = ¼ sech²(z/2); z* = log((2 − α)/α).
-    "ls": Penalty("ls", lambda z: 0.5 * _log_2_2cosh(z), lambda z: 0.5 * jnp.tanh(0.5 * z),
-                  lambda z: jax.nn.sigmoid(z) * jax.nn.sigmoid(-z),
-                  closed_form_z_star=lambda a: math.log((2.0 - a) / a)),
-    # f = log(2 + 2cosh z), the Sec. 3.1 normalization: (1 − α′)ℓ_CE + α′ log(2 + 2cosh z)
-    # equals the "ls" loss at α = 2α′/(1 + α′) times 1/(1 + α′) (spec §1.2: α′ = ε/(1 − ε),
-    # overall factor 1 − ε), so both have the same minimizers; z* = −log α′.
-    "ls-full": Penalty("ls-full", _log_2_2cosh, lambda z: jnp.tanh(0.5 * z),
-                       lambda z: 2.0 * jax.nn.sigmoid(z) * jax.nn.sigmoid(-z),
-                       closed_form_z_star=lambda a: -math.log(a)),
+    name: Penalty(name, *fns, closed_form_z_star=_CLOSED_FORM_Z_STAR.get(name),
+                  numpy=_builtin_functions(np)[name])
+    for name, fns in _builtin_functions(jnp).items()
 }
 
 #: Registered penalties: the built-ins ("square" is the default) and user ones.
@@ -128,9 +157,10 @@ PENALTIES: dict[str, Penalty] = dict(_BUILTIN)
 _CHECK_GRID = np.linspace(-30.0, 30.0, 2401)
 
 
-def _check_even_convex(p: Penalty) -> None:
+def _check_even_convex(p: Penalty) -> float:
     """Raise ValueError unless f is finite, even and convex on ``_CHECK_GRID`` (a numerical
-    check: a violation between grid points or beyond |z| = 30 goes undetected)."""
+    check: a violation between grid points or beyond |z| = 30 goes undetected); return the
+    largest f″ on the grid."""
     z = _CHECK_GRID
     f, _, f2 = p.values(z)
     f_neg = p.values(-z)[0]
@@ -151,6 +181,7 @@ def _check_even_convex(p: Penalty) -> None:
         k = int(np.argmax(concave))
         raise ValueError(f"Penalty {p.name!r}: non-convex f detected: f''({z[k]:.4g}) = "
                          f"{f2[k]:.4g} < 0 ({where}). Eq. 1 needs a convex f.")
+    return float(np.max(f2))
 
 
 def register_penalty(name: str, f: Callable, df: Callable | None = None,
@@ -179,7 +210,7 @@ def register_penalty(name: str, f: Callable, df: Callable | None = None,
     df = _elementwise_grad(f) if df is None else df
     d2f = _elementwise_grad(df) if d2f is None else d2f
     p = Penalty(name, f, df, d2f)
-    _check_even_convex(p)
+    p = dataclasses.replace(p, d2f_max=_check_even_convex(p))
     PENALTIES[name] = p
     return p
 
