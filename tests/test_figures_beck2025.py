@@ -5,11 +5,10 @@ N = 4·10⁴ variants."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from figure_checks import reproduce_and_check
 
-from groklab.figures import figure_ids, figure_paths, reproduce
+from groklab.figures import figure_ids
 from groklab.figures.beck2025 import _columns as col
 from groklab.figures.beck2025 import curves
 from groklab.models.separability_config import Config
@@ -36,20 +35,6 @@ IDS = [
 ]
 
 
-def _check(fig_id: str, quick: bool, tmp_path):
-    from groklab.store import load
-
-    record = reproduce(fig_id, quick=quick, out_dir=tmp_path)
-    paths = figure_paths(fig_id, tmp_path)
-    for key in ("png", "pdf", "data", "claims"):
-        assert paths[key].exists() and paths[key].stat().st_size > 0, key
-    assert json.loads(paths["claims"].read_text())["figure"] == fig_id
-    assert record["claims"], "no claims"
-    failed = [c for c in record["claims"] if not c["passed"]]
-    assert not failed, json.dumps(failed, indent=1, ensure_ascii=False)
-    return load(paths["data"])
-
-
 def test_every_paper_figure_of_the_issue_is_registered():
     ids = {p if isinstance(p, str) else p.values[0] for p in IDS}
     assert ids == {i for i in figure_ids() if i.startswith("beck2025/")}
@@ -57,7 +42,7 @@ def test_every_paper_figure_of_the_issue_is_registered():
 
 @pytest.mark.parametrize("fig_id", IDS)
 def test_quick(fig_id, tmp_path):
-    ds = _check(fig_id, True, tmp_path)
+    ds = reproduce_and_check(fig_id, True, tmp_path)
     if fig_id == "beck2025/fig1":
         from groklab.figures._compose import split
 
@@ -69,7 +54,7 @@ def test_quick(fig_id, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("fig_id", IDS)
 def test_full(fig_id, tmp_path):
-    _check(fig_id, False, tmp_path)
+    reproduce_and_check(fig_id, False, tmp_path)
 
 
 def test_runtime_estimate_printed(capsys):

@@ -5,11 +5,10 @@ reproduce is a strict xfail with its numbers)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from figure_checks import reproduce_and_check
 
-from groklab.figures import figure_paths, get_figure, reproduce
+from groklab.figures import get_figure
 
 FIG2_XFAIL = pytest.mark.xfail(strict=True, reason=(
     "§4 note: cos(S_min, e₁) is not flat in α > 0 for the heaviest tails at the quick size "
@@ -20,20 +19,6 @@ IDS = [f"beck2026/fig{n}" for n in (1, 2, 4, 10, 11, 13, 14)]
 QUICK_IDS = [pytest.param(i, marks=FIG2_XFAIL) if i == "beck2026/fig2" else i for i in IDS]
 
 
-def _check(fig_id: str, quick: bool, tmp_path):
-    from groklab.store import load
-
-    record = reproduce(fig_id, quick=quick, out_dir=tmp_path)
-    paths = figure_paths(fig_id, tmp_path)
-    for key in ("png", "pdf", "data", "claims"):
-        assert paths[key].exists() and paths[key].stat().st_size > 0, key
-    assert json.loads(paths["claims"].read_text())["figure"] == fig_id
-    assert record["claims"], "no claims"
-    failed = [c for c in record["claims"] if not c["passed"]]
-    assert not failed, json.dumps(failed, indent=1, ensure_ascii=False)
-    return load(paths["data"])
-
-
 def test_registered():
     for fig_id in IDS:
         assert get_figure(fig_id).paper.startswith("Beck, Bar-Sinai, Levi 2026")
@@ -42,10 +27,10 @@ def test_registered():
 
 @pytest.mark.parametrize("fig_id", QUICK_IDS)
 def test_quick(fig_id, tmp_path):
-    _check(fig_id, True, tmp_path)
+    reproduce_and_check(fig_id, True, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fig_id", IDS)
 def test_full(fig_id, tmp_path):
-    _check(fig_id, False, tmp_path)
+    reproduce_and_check(fig_id, False, tmp_path)

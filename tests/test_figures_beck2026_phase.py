@@ -5,35 +5,19 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from figure_checks import reproduce_and_check
 
-from groklab.figures import figure_paths, reproduce
 from groklab.figures.beck2026.grokking import fit_laws
 from groklab.figures.beck2026.phase import benefit_root
 
 IDS = ["beck2026/grok-vs-alpha", "beck2026/fig5", "beck2026/fig6", "beck2026/fig15"]
 
 
-def _check(fig_id: str, quick: bool, tmp_path):
-    from groklab.store import load
-
-    record = reproduce(fig_id, quick=quick, out_dir=tmp_path)
-    paths = figure_paths(fig_id, tmp_path)
-    for key in ("png", "pdf", "data", "claims"):
-        assert paths[key].exists() and paths[key].stat().st_size > 0, key
-    assert json.loads(paths["claims"].read_text())["figure"] == fig_id
-    assert record["claims"], "no claims"
-    failed = [c for c in record["claims"] if not c["passed"]]
-    assert not failed, json.dumps(failed, indent=1, ensure_ascii=False)
-    return load(paths["data"])
-
-
 @pytest.mark.parametrize("fig_id", IDS)
 def test_quick(fig_id, tmp_path):
-    ds = _check(fig_id, True, tmp_path)
+    ds = reproduce_and_check(fig_id, True, tmp_path)
     if fig_id == "beck2026/grok-vs-alpha":
         lo, hi = ds.attrs["exponent_ci95"]
         assert lo <= ds.attrs["exponent"] <= hi < 0
@@ -45,7 +29,7 @@ def test_quick(fig_id, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("fig_id", IDS)
 def test_full(fig_id, tmp_path):
-    _check(fig_id, False, tmp_path)
+    reproduce_and_check(fig_id, False, tmp_path)
 
 
 def test_fit_laws_recovers_an_exact_power_law():
