@@ -1,5 +1,5 @@
 """Small pieces every model module shares: the seed list of ``simulate``, the attributes of a
-result Dataset, and variable labels. No numerics, no model."""
+result Dataset, variable labels, and the λ-or-N sizing of a config. No numerics, no model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,41 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["label_variables", "result_attrs", "seed_list"]
+__all__ = ["SizedByLam", "label_variables", "result_attrs", "seed_list"]
+
+
+class SizedByLam:
+    """Mixin of a config with fields ``d``, ``lam`` and ``n_train``: give λ = d/N or N (or
+    neither: λ = ``DEFAULT_LAM``). Call :meth:`_check_size` from the config's ``_check``."""
+
+    DEFAULT_LAM: float = 0.5
+
+    def _check_size(self) -> None:
+        from groklab._config import InvalidParameterError
+
+        if self.lam is not None and self.n_train is not None:
+            if round(self.d / self.lam) != self.n_train:
+                raise InvalidParameterError(
+                    f"Give lam or n_train, not both: lam={self.lam!r} implies "
+                    f"n_train={round(self.d / self.lam)}, but n_train={self.n_train}."
+                )
+        if self.n_train is None and self.lam is not None and round(self.d / self.lam) < 1:
+            raise InvalidParameterError(
+                f"The 'lam' parameter of Config gives fewer than one training point "
+                f"(d={self.d}, lam={self.lam!r}); use lam ≤ {2 * self.d}."
+            )
+
+    @property
+    def n_train_eff(self) -> int:
+        """Training-set size N: ``n_train``, else round(d/λ) (λ = ``DEFAULT_LAM`` if unset)."""
+        if self.n_train is not None:
+            return self.n_train
+        return max(1, round(self.d / (self.DEFAULT_LAM if self.lam is None else self.lam)))
+
+    @property
+    def lam_realized(self) -> float:
+        """λ = d/N of the sampled problem."""
+        return self.d / self.n_train_eff
 
 
 def seed_list(first: int, seeds: int | Sequence[int]) -> list[int]:

@@ -21,6 +21,7 @@ from groklab._config import (
     param,
 )
 from groklab.metrics import detector
+from groklab.models._common import SizedByLam
 
 __all__ = ["Config", "PENALTIES", "registered_penalties"]
 
@@ -71,7 +72,7 @@ N_TEST_STUDENT_T = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(AbstractConfig):
+class Config(SizedByLam, AbstractConfig):
     """Linear classifier trained on ℓ = (1 − α) ℓ_CE + α f(z) (Eq. 1 / Eq. 6), spec §1–2.
 
     * Binary (``n_classes`` = 2, §2.1): x = yμ_f e₁ + σ_f ξ_f e₁ + σ_n ξ_⊥ in R^d (d counts e₁),
@@ -92,6 +93,8 @@ class Config(AbstractConfig):
     * ``threshold``: accuracy level of the grokking detector (beck2025 = 0.9, the companion's
       delay_acc; or a number in (0, 1)). Time is counted in GD steps (epochs).
     """
+
+    DEFAULT_LAM = 0.7
 
     d: int = param(1400, Integer(2, 1_000_000), help="dimension d (including the signal e₁)")
     lam: float | None = param(
@@ -154,13 +157,7 @@ class Config(AbstractConfig):
         def bad(msg: str) -> None:
             raise InvalidParameterError(msg)
 
-        if self.lam is not None and self.n_train is not None:
-            if round(self.d / self.lam) != self.n_train:
-                bad(f"Give lam or n_train, not both: lam={self.lam!r} implies "
-                    f"n_train={round(self.d / self.lam)}, but n_train={self.n_train}.")
-        if self.n_train is None and self.lam is not None and round(self.d / self.lam) < 1:
-            bad(f"The 'lam' parameter of Config gives fewer than one training point "
-                f"(d={self.d}, lam={self.lam!r}); use lam ≤ {2 * self.d}.")
+        self._check_size()
         if self.nu is not None and self.noise != "student_t":
             bad(f"The 'nu' parameter of Config applies to noise='student_t' only (got "
                 f"nu={self.nu!r} with noise={self.noise!r}).")
@@ -187,18 +184,6 @@ class Config(AbstractConfig):
     @property
     def multiclass(self) -> bool:
         return self.n_classes > 2
-
-    @property
-    def n_train_eff(self) -> int:
-        """Training-set size N (from ``n_train``, else round(d/λ), λ = 0.7 by default)."""
-        if self.n_train is not None:
-            return self.n_train
-        return max(1, round(self.d / (0.7 if self.lam is None else self.lam)))
-
-    @property
-    def lam_realized(self) -> float:
-        """λ = d/N of the sampled problem (d includes e₁)."""
-        return self.d / self.n_train_eff
 
     @property
     def nu_eff(self) -> float | None:

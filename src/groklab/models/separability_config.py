@@ -24,6 +24,7 @@ from groklab._config import (
     param,
 )
 from groklab.metrics import detector
+from groklab.models._common import SizedByLam
 
 __all__ = ["Config", "powerlaw_variances"]
 
@@ -47,7 +48,7 @@ def powerlaw_variances(d: int, sigma: float, alpha: float) -> np.ndarray:
 
 
 @dataclasses.dataclass(frozen=True)
-class Config(AbstractConfig):
+class Config(SizedByLam, AbstractConfig):
     """Constant-label Gaussian data with a bias, trained by full-batch GD (spec §1.2–1.4).
 
     Data x_i ~ N(0, σ² I_d), i = 1..N, all labels −1; output f = Sᵀx + b; loss Eq. 1 (logistic)
@@ -71,6 +72,8 @@ class Config(AbstractConfig):
     * ``fit_bias=False``: b stays at ``b0`` (Fig. 2 middle, "without bias").
     * ``n_test`` > 0: also record ``loss_test``/``acc_test`` on that many fresh points.
     """
+
+    DEFAULT_LAM = 0.48
 
     d: int = param(200, Integer(1, 1_000_000), help="input (noise) dimension d")
     lam: float | None = param(
@@ -142,17 +145,7 @@ class Config(AbstractConfig):
 
     def _check(self) -> None:
         self._check_extensions()
-        if self.lam is not None and self.n_train is not None:
-            if round(self.d / self.lam) != self.n_train:
-                raise InvalidParameterError(
-                    f"Give lam or n_train, not both: lam={self.lam!r} implies "
-                    f"n_train={round(self.d / self.lam)}, but n_train={self.n_train}."
-                )
-        if self.n_train is None and self.lam is not None and round(self.d / self.lam) < 1:
-            raise InvalidParameterError(
-                f"The 'lam' parameter of Config gives fewer than one training point "
-                f"(d={self.d}, lam={self.lam!r}); use lam ≤ {2 * self.d}."
-            )
+        self._check_size()
         if self.optimizer == "gd":
             bound = self.eta_bound
             if self.eta >= bound:
@@ -202,18 +195,6 @@ class Config(AbstractConfig):
                 f"inputs={self.inputs!r}).")
 
     # ---- derived quantities -----------------------------------------------------------------
-    @property
-    def n_train_eff(self) -> int:
-        """Training-set size N (from ``n_train``, else round(d/λ), λ = 0.48 by default)."""
-        if self.n_train is not None:
-            return self.n_train
-        return max(1, round(self.d / (0.48 if self.lam is None else self.lam)))
-
-    @property
-    def lam_realized(self) -> float:
-        """λ = d/N of the sampled problem."""
-        return self.d / self.n_train_eff
-
     @property
     def sigma_B(self) -> float | None:
         """σ_B = μ·σ of form='two-gaussian' (App. H: σ = σ_B/μ); None for form='reduced'."""
