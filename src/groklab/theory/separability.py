@@ -291,6 +291,17 @@ class _FarkasChecker:
         return False
 
 
+def _newton_step(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The Newton step −H⁻¹g for a positive semi-definite Hessian H: Cholesky with a relative
+    ridge of 1e-14·tr(H)/d, or least squares if H is numerically singular."""
+    d = g.size
+    try:
+        c = np.linalg.cholesky(H + 1e-14 * np.trace(H) / d * np.eye(d))
+        return -np.linalg.solve(c.T, np.linalg.solve(c, g))
+    except np.linalg.LinAlgError:
+        return -np.linalg.lstsq(H, g, rcond=1e-13)[0]
+
+
 def _newton_certificate(Z: np.ndarray, norms: np.ndarray, max_iter: int = 60):
     """Damped Newton on f(S) = sum_i phi(u_i), u_i = -z_i^T S/||z_i||, with exact exits.
 
@@ -327,12 +338,7 @@ def _newton_certificate(Z: np.ndarray, norms: np.ndarray, max_iter: int = 60):
         if gn < 1e-15 * float(np.sum(p)):
             return None
         Zw = Zh * np.sqrt(w)[:, None]
-        H = Zw.T @ Zw
-        try:
-            c = np.linalg.cholesky(H + 1e-14 * np.trace(H) / d * np.eye(d))
-            step = -np.linalg.solve(c.T, np.linalg.solve(c, g))
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(H, g, rcond=1e-13)[0]
+        step = _newton_step(Zw.T @ Zw, g)
         slope = float(g @ step)
         if not slope < 0:
             step, slope = -g, -gn**2
@@ -818,12 +824,7 @@ def s_infinity(
         if it == max_iter:
             break
         Xp = X * np.sqrt(p)[:, None]
-        H = Xp.T @ Xp - np.outer(g, g)
-        try:
-            c = np.linalg.cholesky(H + 1e-14 * np.trace(H) / d * np.eye(d))
-            step = -np.linalg.solve(c.T, np.linalg.solve(c, g))
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(H, g, rcond=1e-13)[0]
+        step = _newton_step(Xp.T @ Xp - np.outer(g, g), g)
         slope = float(g @ step)
         if slope >= 0:
             step, slope = -g, -gn**2
