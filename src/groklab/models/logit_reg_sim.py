@@ -51,19 +51,19 @@ from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd, pop_finite_or_raise
 from groklab.dynamics.optim import optimize
 from groklab.models.logit_reg_config import Config
+from groklab.models.logit_reg_data import PURPOSES, binary_parts
 from groklab.models.separability_data import two_gaussian_standard
 from groklab.models.separability_population import population_accuracy, population_logistic
 from groklab.theory.logit_reg import get_penalty
 
 __all__ = ["key_for", "run_arrays", "sample"]
 
-_PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
 _N_HERMITE = 96
 
 
 def key_for(seed: int, purpose: str) -> jax.Array:
     """The PRNG key of one random draw, derived from ``(seed, purpose)`` only."""
-    return jax.random.fold_in(jax.random.PRNGKey(seed), _PURPOSES[purpose])
+    return jax.random.fold_in(jax.random.PRNGKey(seed), PURPOSES[purpose])
 
 
 def _dtype(config: Config):
@@ -89,13 +89,6 @@ class _Draw(NamedTuple):
         return cls(config.multiclass, config.n_classes, config.d, config.nu_eff,
                    float(config.mu_f), float(config.sigma_f), config.n_train_eff,
                    config.n_test_eff, config.n_pop_mc)
-
-
-def _binary_parts(law: _Draw, raw: dict, suffix: str) -> dict:
-    """Labels and the σ_n-free parts of the absorbed data: x' = (μ_f + σ_f yξ₀, σ_n yξ_⊥),
-    in NumPy (the products and sums of the former eager JAX ops, so the same bits)."""
-    y, xi = np.asarray(raw["y" + suffix]), np.asarray(raw["xi" + suffix])
-    return {"y": y, "first": law.mu_f + law.sigma_f * y * xi[:, 0], "perp": y[:, None] * xi[:, 1:]}
 
 
 def _multiclass_parts(law: _Draw, raw: dict, suffix: str) -> dict:
@@ -144,10 +137,15 @@ def _parts(config: Config, seed: int) -> dict:
     """One seed's σ_n-free arrays (train, test and, multi-class, the population sample)."""
     law = _Draw.of(config)
     raw = _draw(law, jnp.asarray(seed, jnp.int64))
-    make = _multiclass_parts if law.multiclass else _binary_parts
-    out = make(law, raw, "")
+
+    def make(suffix: str) -> dict:
+        if law.multiclass:
+            return _multiclass_parts(law, raw, suffix)
+        return binary_parts(law.mu_f, law.sigma_f, raw, suffix)
+
+    out = make("")
     if law.n_test > 0:
-        out |= {f"{k}_test": v for k, v in make(law, raw, "_test").items()}
+        out |= {f"{k}_test": v for k, v in make("_test").items()}
     if law.multiclass:
         out["pop_u"] = raw["pop_u"]
     return out

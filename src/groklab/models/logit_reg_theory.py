@@ -17,6 +17,7 @@ import numpy as np
 
 from groklab import metrics
 from groklab.models._common import label_variables, result_attrs
+from groklab.models.logit_reg_data import training_xp
 from groklab.theory import logit_reg as th
 
 __all__ = ["predict"]
@@ -112,12 +113,15 @@ def predict(config, times: Sequence[float] | None = None):
 
 def _binary(config):
     """Curves, summary, advice and N of the binary limit (see :func:`predict`)."""
-    from groklab.models.logit_reg_sim import sample
+    gaussian = config.noise == "gaussian"
+    if gaussian:  # simulate's draw without importing JAX
+        Xp = training_xp(config)
+    else:
+        from groklab.models.logit_reg_sim import sample
 
-    Xp = np.asarray(sample(config, config.seed)["Xp"], dtype=np.float64)
+        Xp = np.asarray(sample(config, config.seed)["Xp"], dtype=np.float64)
     n, d = Xp.shape
     mu_f, sf, sn = config.mu_f, config.sigma_f, config.sigma_n
-    gaussian = config.noise == "gaussian"
     advice: list[str] = []
     try:
         res = th.minimize(Xp, config.alpha, config.penalty, config.weight_decay)

@@ -31,8 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg, optimize, special
@@ -101,12 +99,26 @@ class Penalty:
         z = np.asarray(z, dtype=np.float64)
         if self.numpy is not None:
             return tuple(np.asarray(g(z), dtype=np.float64) for g in self.numpy)
+        import jax
+
         with jax.enable_x64(True):
             return tuple(np.asarray(g(z), dtype=np.float64) for g in (self.f, self.df, self.d2f))
 
 
 def _elementwise_grad(g: Callable) -> Callable:
-    return jax.jit(jnp.vectorize(jax.grad(g)))
+    import jax
+
+    return jax.jit(jax.numpy.vectorize(jax.grad(g)))
+
+
+class _LazyJaxNumpy:
+    """``jax.numpy``, imported on first attribute access: the built-in penalties' JAX forms are
+    only called inside the simulation, so ``predict`` and the theory never import JAX."""
+
+    def __getattr__(self, name: str):
+        import jax.numpy
+
+        return getattr(jax.numpy, name)
 
 
 def _log_2_2cosh(xp, z):
@@ -148,7 +160,7 @@ _CLOSED_FORM_Z_STAR: dict[str, Callable] = {
 _BUILTIN: dict[str, Penalty] = {
     name: Penalty(name, *fns, closed_form_z_star=_CLOSED_FORM_Z_STAR.get(name),
                   numpy=_builtin_functions(np)[name])
-    for name, fns in _builtin_functions(jnp).items()
+    for name, fns in _builtin_functions(_LazyJaxNumpy()).items()
 }
 
 #: Registered penalties: the built-ins ("square" is the default) and user ones.
