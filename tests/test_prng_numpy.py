@@ -66,6 +66,16 @@ def test_predict_draw_is_the_simulate_draw(kw):
                                rtol=1e-13, atol=1e-14)
 
 
+@pytest.mark.parametrize("kw", [{"d": 12, "n_train": 31, "seed": 0},
+                                {"d": 40, "n_train": 25, "sigma": 0.3, "seed": 4}])
+def test_separability_predict_draw_is_the_simulate_draw(kw):
+    from groklab.models import separability as s
+
+    cfg = s.Config(**kw)
+    np.testing.assert_allclose(s._training_inputs(cfg), np.asarray(s.sample(cfg)["X"]),
+                               rtol=1e-13, atol=1e-14)
+
+
 def test_training_xp_refuses_other_laws():
     from groklab.models import logit_reg as m
     from groklab.models.logit_reg_data import training_xp
@@ -74,9 +84,10 @@ def test_training_xp_refuses_other_laws():
         training_xp(m.Config(d=10, n_train=40, noise="student_t"))
 
 
-def test_predict_does_not_import_jax():
-    code = ("import sys\nfrom groklab.models import logit_reg as m\n"
-            "m.predict(m.Config(d=20, n_train=40, sigma_f=0.3))\n"
+@pytest.mark.parametrize("model", ["logit_reg", "separability"])
+def test_predict_does_not_import_jax(model):
+    code = (f"import sys\nfrom groklab.models import {model} as m\n"
+            "m.predict(m.Config(d=20, n_train=40))\n"
             "print(sorted(k for k in sys.modules if k == 'jax' or k.startswith('jax.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

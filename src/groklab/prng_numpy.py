@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-__all__ = ["fold_in", "normal", "prng_key", "rademacher", "random_bits", "split", "uniform"]
+__all__ = ["fold_in", "normal", "prng_key", "rademacher", "random_bits", "seed_key", "split",
+           "uniform"]
 
 _U32 = np.uint32
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
@@ -57,6 +58,11 @@ def fold_in(key: np.ndarray, data: int) -> np.ndarray:
     """``jax.random.fold_in(key, data)`` for a uint32 ``data``."""
     a, b = threefry2x32(key, np.zeros(1, _U32), np.array([int(data) % 2**32], _U32))
     return np.array([a[0], b[0]], dtype=_U32)
+
+
+def seed_key(seed: int, purpose: int) -> np.ndarray:
+    """``jax.random.fold_in(jax.random.PRNGKey(seed), purpose)``: groklab's key of one draw."""
+    return fold_in(prng_key(seed), purpose)
 
 
 def _counters(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

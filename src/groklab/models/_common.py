@@ -7,6 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+#: ``fold_in`` data of each random draw of a seed (separability and logit-reg models).
+DRAW_PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
+
 __all__ = ["SizedByLam", "label_variables", "result_attrs", "seed_list"]
 
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from groklab import prng_numpy
+from groklab.models._common import DRAW_PURPOSES
 
-__all__ = ["PURPOSES", "binary_parts", "training_xp"]
-
-#: ``fold_in`` data of each random draw of a seed.
-PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
+__all__ = ["binary_parts", "training_xp"]
 
 
 def binary_parts(mu_f: float, sigma_f: float, raw: dict, suffix: str = "") -> dict:
@@ -34,8 +32,7 @@ def training_xp(config) -> np.ndarray:
     if config.multiclass or config.noise != "gaussian":
         raise ValueError("training_xp draws binary Gaussian data only; use "
                          "groklab.models.logit_reg_sim.sample.")
-    key = prng_numpy.fold_in(prng_numpy.prng_key(config.seed), PURPOSES["train"])
-    ky, kx = prng_numpy.split(key)
+    ky, kx = prng_numpy.split(prng_numpy.seed_key(config.seed, DRAW_PURPOSES["train"]))
     n = config.n_train_eff
     raw = {"y": prng_numpy.rademacher(ky, (n,)), "xi": prng_numpy.normal(kx, (n, config.d))}
     parts = binary_parts(config.mu_f, config.sigma_f, raw)

@@ -51,19 +51,14 @@ from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd, pop_finite_or_raise
 from groklab.dynamics.optim import optimize
 from groklab.models.logit_reg_config import Config
-from groklab.models.logit_reg_data import PURPOSES, binary_parts
-from groklab.models.separability_data import two_gaussian_standard
+from groklab.models.logit_reg_data import binary_parts
+from groklab.models.separability_data import key_for, two_gaussian_standard
 from groklab.models.separability_population import population_accuracy, population_logistic
 from groklab.theory.logit_reg import get_penalty
 
 __all__ = ["key_for", "run_arrays", "sample"]
 
 _N_HERMITE = 96
-
-
-def key_for(seed: int, purpose: str) -> jax.Array:
-    """The PRNG key of one random draw, derived from ``(seed, purpose)`` only."""
-    return jax.random.fold_in(jax.random.PRNGKey(seed), PURPOSES[purpose])
 
 
 def _dtype(config: Config):

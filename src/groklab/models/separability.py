@@ -32,8 +32,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from groklab import metrics
-from groklab.models._common import label_variables, result_attrs, seed_list
+from groklab import metrics, prng_numpy
+from groklab.models._common import DRAW_PURPOSES, label_variables, result_attrs, seed_list
 from groklab.models.separability_config import Config
 
 __all__ = [
@@ -73,6 +73,13 @@ def sample(config: Config, seed: int | None = None) -> dict:
     from groklab.models.separability_sim import sample as _sample
 
     return _sample(config, config.seed if seed is None else seed)
+
+
+def _training_inputs(config: Config) -> np.ndarray:
+    """Training inputs X (N, d) of the reduced Gaussian draw of ``config.seed``, recomputed
+    without JAX (:mod:`groklab.prng_numpy`): :func:`sample`'s ``X`` to a few ulp."""
+    key = prng_numpy.seed_key(config.seed, DRAW_PURPOSES["train"])
+    return config.sigma * prng_numpy.normal(key, (config.n_train_eff, config.d))
 
 
 def default_times(config: Config, n: int = 200) -> np.ndarray:
@@ -288,7 +295,7 @@ def predict(config: Config, times: Sequence[float] | None = None):
 
     from groklab.theory import separability as th
 
-    X = np.asarray(sample(config)["X"], dtype=float)
+    X = _training_inputs(config)
     n, d = X.shape
     mm = th.max_margin(X)
     t = default_times(config) if times is None else np.asarray(times, dtype=float)

@@ -24,9 +24,10 @@ import dataclasses
 import math
 
 from groklab.dynamics import jax, jnp
+from groklab.models._common import DRAW_PURPOSES
 from groklab.models.separability_config import Config, powerlaw_variances
 
-__all__ = ["Law", "draw", "input_dim", "two_gaussian_standard"]
+__all__ = ["Law", "draw", "input_dim", "key_for", "two_gaussian_standard"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Law:
 def input_dim(config: Config) -> int:
     """The simulated input dimension: d, or d + 1 for the two-Gaussian form."""
     return config.d + (1 if config.form == "two-gaussian" else 0)
+
+
+def key_for(seed: int, purpose: str) -> jax.Array:
+    """The PRNG key of one random draw, derived from ``(seed, purpose)`` only."""
+    return jax.random.fold_in(jax.random.PRNGKey(seed), DRAW_PURPOSES[purpose])
 
 
 def two_gaussian_standard(key: jax.Array, n: int, dim: int,

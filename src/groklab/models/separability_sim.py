@@ -48,7 +48,7 @@ from groklab.dynamics import jax, jnp
 from groklab.dynamics.gd import as_increments, gd_batched, pop_finite_or_raise
 from groklab.dynamics.optim import optimize
 from groklab.models.separability_config import Config, powerlaw_variances
-from groklab.models.separability_data import Law, draw, input_dim
+from groklab.models.separability_data import Law, draw, input_dim, key_for
 from groklab.models.separability_population import (
     label_fraction_population,
     mixture_population,
@@ -68,12 +68,6 @@ __all__ = [
     "simulate_arrays",
 ]
 
-_PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
-
-
-def key_for(seed: int, purpose: str) -> jax.Array:
-    """The PRNG key of one random draw, derived from ``(seed, purpose)`` only."""
-    return jax.random.fold_in(jax.random.PRNGKey(seed), _PURPOSES[purpose])
 
 
 def _dtype(config: Config):
