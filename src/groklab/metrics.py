@@ -13,14 +13,16 @@ those curves into grokking times the same way for theory and simulation:
 
 Named detectors (DESIGN.md):
 
-==========  ===============================================================================
-name        accuracy level
-==========  ===============================================================================
-levi2023    variant ``a95`` (0.95, Fig. 4 caption) or ``erf2`` (Erf(√2) ≈ 0.9545, §3.1.3)
-beck2025    0.9
-power2022   0.99
-custom      any level in (0, 1), given as a number
-==========  ===============================================================================
+============  =============================================================================
+name          accuracy level
+============  =============================================================================
+levi2023      variant ``a95`` (0.95, Fig. 4 caption) or ``erf2`` (Erf(√2) ≈ 0.9545, §3.1.3)
+beck2025      0.9
+power2022     0.99
+zunkovic2024  1, i.e. zero error: the perceptron models of Žunkovič & Ilievski 2024, whose
+              exact test error reaches 0 at the generalization time t_ε
+custom        any level in (0, 1), given as a number
+============  =============================================================================
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ DETECTORS: dict[str, float] = {
     "levi2023": 0.95,
     "beck2025": 0.9,
     "power2022": 0.99,
+    "zunkovic2024": 1.0,
 }
 
 

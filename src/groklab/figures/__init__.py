@@ -53,6 +53,7 @@ _MODULES: list[str] = [
     "groklab.figures.levi2023",
     "groklab.figures.beck2025",
     "groklab.figures.beck2026",
+    "groklab.figures.zunkovic2024",
 ]
 
 CLAIMS_SUFFIX = ".claims.json"

@@ -77,4 +77,5 @@ def label_variables(ds, table: Mapping[str, tuple[str, str]], time_unit: str = "
     for name, (long_name, units) in table.items():
         if name in ds:
             ds[name].attrs.update(long_name=long_name, units=units)
-    ds["t"].attrs.update(long_name="GD step", units=time_unit)
+    ds["t"].attrs.update(long_name="GD step" if time_unit == "steps" else "time",
+                         units=time_unit)
