@@ -330,6 +330,33 @@ def test_max_margin_ipm_degenerate_inputs_fall_back_exactly():
         sp.max_margin(X, method="slsqp")
 
 
+@pytest.mark.parametrize("guess", ["neighbour", "everything", "wrong", "empty"])
+def test_max_margin_support_guess_gives_the_certified_solution(guess, monkeypatch):
+    # warm start from a support guess: the exact active-set solve is accepted only when its KKT
+    # residual certifies it; any other guess falls back to the IPM, with the same answer
+    rng = np.random.default_rng(3)
+    g = rng.standard_normal((200, 120))
+    X, Xn = g.copy(), 1.15 * g  # the problem and its σ-neighbour (first column kept)
+    X[:, 0] = Xn[:, 0] = 1.0 + 0.5 * g[:, 0]
+    ref = sp.max_margin(X, method="nnls")
+    support = {"neighbour": sp.max_margin(Xn).alpha > 0, "everything": np.arange(200),
+               "wrong": np.flatnonzero(ref.alpha == 0)[:5], "empty": np.array([], int)}[guess]
+    if guess == "neighbour":  # a good guess is certified without the interior point
+        monkeypatch.setattr(sp, "_eq5_ipm", lambda *a: pytest.fail("IPM ran"))
+    mm = sp.max_margin(X, support=support)
+    assert mm.kkt_residual <= 1e-11
+    np.testing.assert_allclose(mm.hull_point, ref.hull_point, rtol=1e-8, atol=1e-10)
+    assert mm.margin == pytest.approx(ref.margin, rel=1e-9)
+
+
+def test_max_margin_support_guess_is_validated():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    with pytest.raises(ValueError, match="boolean 'support' mask must have shape"):
+        sp.max_margin(X, support=np.ones(9, bool))
+    with pytest.raises(ValueError, match="indices in"):
+        sp.max_margin(X, support=[0, 10])
+
+
 # ------------------------------------------------------------------------------------- claim 5
 
 
