@@ -54,6 +54,7 @@ _MODULES: list[str] = [
     "groklab.figures.beck2025",
     "groklab.figures.beck2026",
     "groklab.figures.zunkovic2024",
+    "groklab.figures.jules2023",
 ]
 
 CLAIMS_SUFFIX = ".claims.json"
