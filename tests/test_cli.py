@@ -147,7 +147,7 @@ def test_simulate_seeds_given_twice_must_agree():
                 "Run `groklab models` to list them."
             ],
         ),
-        (["predict", "ball"], ["planned but not implemented yet (issue 5)"]),
+        (["predict", "rule-learning"], ["planned but not implemented yet (issue 5)"]),
         (
             ["predict", "linear-teacher", "lam0.9"],
             ["Expected a parameter as key=value, got 'lam0.9'"],

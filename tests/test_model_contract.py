@@ -21,6 +21,7 @@ SMALL = {
     "separability": {"d": 10, "lam": 0.3, "t_max": 1000},
     "separability-1d": {"lam": 0.4, "sigma": 1.0, "t_max": 1000},
     "logit-reg": {"d": 10, "lam": 0.5, "t_max": 1000},
+    "ball": {"dim": 5, "n_train": 10, "eps": 1.2, "init": "max-error", "dt_scale": 0.05},
     "exp-1d": {"n_train": 5, "eps": 0.5, "dt": 0.01},
 }
 

@@ -19,6 +19,7 @@ MODELS: dict[str, str] = {
     "separability": "groklab.models.separability",
     "separability-1d": "groklab.models.separability_1d",
     "logit-reg": "groklab.models.logit_reg",
+    "ball": "groklab.models.ball",
     "exp-1d": "groklab.models.exp_1d",
 }
 
@@ -28,12 +29,12 @@ PAPERS: dict[str, str] = {
     "separability": "Beck, Levi, Bar-Sinai 2025: logistic regression at the edge of separability",
     "separability-1d": "Beck, Levi, Bar-Sinai 2025: 1-D toy model at the edge of separability",
     "logit-reg": "Beck, Bar-Sinai, Levi 2026: the implicit bias of logit regularization",
+    "ball": "Žunkovič & Ilievski 2024: uniform-ball perceptron with an ε gap, L1/L2 gradient flow",
     "exp-1d": "Žunkovič & Ilievski 2024: 1-D exponential model (bias-only perceptron, ε gap)",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
 PLANNED: dict[str, tuple[str, int]] = {
-    "ball": ("Žunkovič & Ilievski 2024", 5),
     "rule-learning": ("Žunkovič & Ilievski 2024", 5),
     "langevin-mlp": ("Jules, Brener, Kachman, Levi, Bar-Sinai 2023", 6),
 }
