@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Timer, env_threads, fmt_s, load, machine  # noqa: E402
+from benchlib import Timer, env_threads, fmt_s, load, machine, print_rows  # noqa: E402
 
 
 def naive(dim: int, n_train: int, eps: float, lam2: float, n_sets: int, seed: int) -> float:
@@ -99,10 +99,7 @@ def main(argv=None) -> None:
          f"goal: vectorised ≤ 5 s → {'met' if vec_s <= 5 else 'NOT met'}"),
         ("Eq. 86 (App. B, N ≫ 1)", "", f"P = {th.p_grok_eq86(*args):.5f}"),
     ]
-    w = max(len(r[0]) for r in rows)
-    for name, val, note in rows:
-        print(f"{name:<{w}}  {val:>12}  {note}")
-    print(f"# end: {load()}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

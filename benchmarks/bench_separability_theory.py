@@ -25,7 +25,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Timer, env_threads, fmt_s, load, machine  # noqa: E402
+from benchlib import Timer, env_threads, fmt_s, load, machine, print_rows  # noqa: E402
 
 
 def _lp(X, cap):
@@ -99,10 +99,7 @@ def main(argv=None) -> None:
     with Timer() as t:
         sp.wendel_log_prob(40000, ds)
     rows.append(("wendel_log_prob N=4e4, 100 d", fmt_s(t.s), ""))
-    w = max(len(r[0]) for r in rows)
-    for name, time_s, note in rows:
-        print(f"{name:<{w}}  {time_s:>10}  {note}")
-    print(f"# end: {load()}")
+    print_rows(rows, value_width=10)
 
 
 if __name__ == "__main__":

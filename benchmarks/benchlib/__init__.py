@@ -82,3 +82,11 @@ def read_kernels(an: np.ndarray, pool, jax, jnp) -> dict:
         "jax sum, jit (read)": (lambda: jsum(ja).block_until_ready(), an.nbytes),
         "BLAS gemv, numpy (read)": (lambda: M @ v, M.nbytes),
     }
+
+
+def print_rows(rows: list[tuple[str, str, str]], value_width: int = 12) -> None:
+    """Print (name, value, note) rows as an aligned table, then the load average."""
+    w = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{w}}  {value:>{value_width}}  {note}")
+    print(f"# end: {load()}")
