@@ -23,6 +23,8 @@ SMALL = {
     "logit-reg": {"d": 10, "lam": 0.5, "t_max": 1000},
     "ball": {"dim": 5, "n_train": 10, "eps": 1.2, "init": "max-error", "dt_scale": 0.05},
     "exp-1d": {"n_train": 5, "eps": 0.5, "dt": 0.01},
+    "langevin-mlp": {"d": 5, "n_train": 16, "width": 8, "depth": 1, "loss_target": 1e-2,
+                     "T": 1e-3, "t_max": 1000, "n_test": 200},
 }
 
 MODELS = model_ids()

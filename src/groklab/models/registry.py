@@ -21,6 +21,7 @@ MODELS: dict[str, str] = {
     "logit-reg": "groklab.models.logit_reg",
     "ball": "groklab.models.ball",
     "exp-1d": "groklab.models.exp_1d",
+    "langevin-mlp": "groklab.models.langevin_mlp",
 }
 
 #: One-line source of each implemented family.
@@ -31,12 +32,13 @@ PAPERS: dict[str, str] = {
     "logit-reg": "Beck, Bar-Sinai, Levi 2026: the implicit bias of logit regularization",
     "ball": "Žunkovič & Ilievski 2024: uniform-ball perceptron with an ε gap, L1/L2 gradient flow",
     "exp-1d": "Žunkovič & Ilievski 2024: 1-D exponential model (bias-only perceptron, ε gap)",
+    "langevin-mlp": "Jules, Brener, Kachman, Levi, Bar-Sinai 2023: Langevin sampling of an MLP's "
+    "low-loss landscape",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
 PLANNED: dict[str, tuple[str, int]] = {
     "rule-learning": ("Žunkovič & Ilievski 2024", 5),
-    "langevin-mlp": ("Jules, Brener, Kachman, Levi, Bar-Sinai 2023", 6),
 }
 
 
