@@ -298,7 +298,7 @@ def test_sweep_writes_dataset_with_mask(tmp_path):
         (["lam=0:0.9:3"], ["The 'lam' parameter of Config", "Got 0.0 in its grid instead"]),
         (["lamda=0.1:0.9:3"], ["Unknown parameter 'lamda'", "Did you mean 'lam'?"]),
         (["eps=1e-3"], ["A sweep needs at least one grid"]),
-        (["lam=0.1:0.9:3", "--simulate"], ["not supported for model 'linear-teacher' yet"]),
+        (["lam=0.1:0.9:3", "--workers", "2"], ["applies to --simulate sweeps only"]),
         (["lam=0.1:0.9:3", "seeds=3"], ["'seeds' parameter applies to --simulate sweeps only"]),
     ],
 )

@@ -6,6 +6,8 @@
     groklab predict  MODEL key=value ... [--json]
     groklab simulate MODEL key=value ... [seeds=N | --seeds N] [method=NAME] [--json]
     groklab sweep    MODEL key=start:stop:num ... [--theory|--simulate] [--out PATH]
+                     [--workers N | --cluster tcp://HOST:PORT | --cluster local:N]
+    groklab sweep    --status PATH
     groklab figures
     groklab reproduce FIGURE|all [--quick] [--out DIR]
     groklab report [--out DIR]
@@ -335,13 +337,15 @@ def _emit(
 
 @app.command()
 def sweep(
-    model: Annotated[str, typer.Argument(help="Model id, e.g. linear-teacher.")],
+    model: Annotated[
+        str | None, typer.Argument(help="Model id, e.g. linear-teacher.", show_default=False)
+    ] = None,
     specs: Annotated[
         list[str] | None,
         typer.Argument(
             metavar="KEY=SPEC...",
             help="Grids as key=start:stop:num, key=log:start:stop:num or key=a,b,c; "
-            "fixed parameters as key=value.",
+            "fixed parameters as key=value; seeds=N per cell with --simulate.",
         ),
     ] = None,
     theory: Annotated[
@@ -349,36 +353,139 @@ def sweep(
     ] = True,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output file (default results/sweeps/MODEL-HASH.nc)."),
+        typer.Option("--out", help="Output file (default results/sweeps/MODEL-HASH.nc); a "
+                     "simulated sweep keeps its cells in OUT.d and resumes from there."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Simulate on a local pool of N worker processes."),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", metavar="ADDRESS",
+                     help="Simulate on Dask: tcp://HOST:PORT (a running scheduler) or local:N."),
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Grid cells per task.")] = 1,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Resubmissions of a task lost with its worker.")
+    ] = 2,
+    status: Annotated[
+        Path | None,
+        typer.Option("--status", metavar="PATH", help="Show the progress of the sweep at PATH."),
     ] = None,
 ) -> None:
     """Evaluate MODEL on a parameter grid and write one Dataset."""
-    start = time.perf_counter()
-    with _errors():
-        from groklab.models.registry import get_model
-        from groklab.store import save
-        from groklab.sweep import simulate_sweep, split_specs, theory_sweep
+    from groklab.store import SweepLockedError
 
-        module = get_model(model)
-        pairs = parse_pairs(specs)
-        if not theory and not hasattr(module, "simulate_grid"):
-            raise ValueError(
-                f"Simulated sweeps (--simulate) are not supported for model {module.ID!r} yet; "
-                "use --theory, or `groklab simulate` per point."
-            )
-        seeds = pairs.pop("seeds", None)
-        if theory and seeds is not None:
-            raise ValueError("The 'seeds' parameter applies to --simulate sweeps only.")
-        base, axes = split_specs(module.Config, pairs)
-        grid_specs = {k: pairs[k] for k in axes}
-        if theory:
-            ds = theory_sweep(module, base, axes, specs=grid_specs)
-        else:
-            n = None if seeds is None else _parse_seeds(seeds)
-            ds = simulate_sweep(module, base, axes, seeds=n, specs=grid_specs)
-        path = out or DEFAULT_SWEEPS_DIR / f"{module.ID}-{ds.attrs['sweep_id']}.nc"
-        ds = save(ds, path)
+    if status is not None:
+        with _errors():
+            if model is not None or specs:
+                raise ValueError("--status PATH takes no model or grid; give only the path.")
+            from groklab.sweep import sweep_status
+
+            info = sweep_status(status)
+        _print_sweep_status(info)
+        return
+    start = time.perf_counter()
+    try:
+        with _errors():
+            ds, path = _run_sweep(model, specs, theory, out, workers, cluster, batch, retries)
+    except SweepLockedError as exc:
+        raise _fail(str(exc)) from None
+    except (KeyboardInterrupt, ConnectionError) as exc:
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        raise _fail(f"The sweep stopped ({why}). Finished cells are saved; run the same "
+                    "command again to resume.", code=130 if why == "interrupted" else 1) from None
     _print_sweep(ds, path, time.perf_counter() - start)
+
+
+def _run_sweep(model, specs, theory, out, workers, cluster, batch, retries):
+    """Parse, validate and run one sweep (theory in-process; simulation on an executor)."""
+    from groklab.models.registry import get_model
+    from groklab.store import save
+    from groklab.sweep import simulate_sweep, split_specs, theory_sweep
+
+    if model is None:
+        raise ValueError("Give a model id, e.g. `groklab sweep linear-teacher lam=0.1:0.9:5`, "
+                         "or --status PATH.")
+    module = get_model(model)
+    pairs = parse_pairs(specs)
+    seeds = pairs.pop("seeds", None)
+    if theory and (seeds is not None or workers is not None or cluster is not None):
+        what = "'seeds' parameter" if seeds is not None else "--workers/--cluster options"
+        raise ValueError(f"The {what} applies to --simulate sweeps only.")
+    base, axes = split_specs(module.Config, pairs)
+    grid_specs = {k: pairs[k] for k in axes}
+    if theory:
+        ds = theory_sweep(module, base, axes, specs=grid_specs)
+        path = out or DEFAULT_SWEEPS_DIR / f"{module.ID}-{ds.attrs['sweep_id']}.nc"
+        return save(ds, path), path
+    n = None if seeds is None else _parse_seeds(seeds)
+    if out is None:
+        from groklab.sweep import plan_simulation
+
+        plan = plan_simulation(module, base, axes, seeds=n, specs=grid_specs)  # validate first
+        out = DEFAULT_SWEEPS_DIR / f"{module.ID}-{plan.manifest['sweep_id']}.nc"
+    with _SweepBar() as bar:
+        ds = simulate_sweep(module, base, axes, seeds=n, specs=grid_specs, out=out,
+                            workers=workers, cluster=cluster, batch=batch, retries=retries,
+                            report=bar.update)
+    return save(ds, out), out
+
+
+class _SweepBar:
+    """A rich progress bar on stderr: cells done / total, running tasks, failures, ETA."""
+
+    def __enter__(self):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
+        self._bar = RichProgress(
+            TextColumn("cells"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("running {task.fields[running]}"),
+            TextColumn("failed {task.fields[failed]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=Console(stderr=True, highlight=False),
+        )
+        self._task = None
+        self._bar.__enter__()
+        return self
+
+    def update(self, p) -> None:
+        if self._task is None:
+            # reused cells count as done from the start, not in the rate behind the ETA
+            self._task = self._bar.add_task("sweep", total=p.total, completed=p.finished,
+                                            running=p.running, failed=p.failed)
+        self._bar.update(self._task, completed=p.finished, running=p.running, failed=p.failed)
+
+    def __exit__(self, *exc):
+        return self._bar.__exit__(*exc)
+
+
+def _print_sweep_status(info: dict) -> None:
+    shape = " × ".join(f"{k} ({n})" for k, n in info["shape"].items())
+    _out.print(f"Sweep {info['path']}: {info['model']} over {shape}, {info['seeds']} seeds per "
+               f"cell (id {info['sweep_id']})", soft_wrap=True)
+    _out.print(f"cells: {info['done']} done, {info['failed']} failed, {info['pending']} pending "
+               f"of {info['cells']}")
+    holder = info["running"]
+    if holder is not None:
+        _out.print(f"running: pid {holder.get('pid')} on {holder.get('host')} since "
+                   f"{holder.get('since')}")
+    elif info["pending"] or info["failed"]:
+        _out.print("not running: run the same sweep command again to resume")
+    else:
+        _out.print("complete" + ("" if info["consolidated"] else " (not consolidated yet: run "
+                                 "the sweep command again to write the file)"))
+    for record in info["failures"][:10]:
+        cell = ", ".join(f"{k}={v!r}" for k, v in record.get("cell", {}).items())
+        _out.print(f"failed {cell}: {escape(str(record.get('error')))}", soft_wrap=True)
 
 
 def _print_sweep(ds, path: Path, seconds: float) -> None:
@@ -393,6 +500,10 @@ def _print_sweep(ds, path: Path, seconds: float) -> None:
         f"in {seconds:.2f} s",
         soft_wrap=True,
     )
+    if ds.attrs.get("cells_failed"):
+        _out.print(f"failed: {ds.attrs['cells_failed']} of {ds.attrs['cells_total']} cells "
+                   f"(NaN in the file; `groklab sweep --status {path}` lists the errors)",
+                   soft_wrap=True)
     if "never_groks" in ds:
         never = np.asarray(ds["never_groks"].values, dtype=bool)
         _out.print(

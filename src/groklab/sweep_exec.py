@@ -1,0 +1,391 @@
+"""Executors of simulated sweeps: in-process, a local process pool, or a Dask cluster.
+
+A sweep is split into **tasks**; a task is a batch of grid cells (one cell by default) that one
+worker simulates with the model's ``simulate(config, seeds=n)``, one cell after the other, and
+returns to the client as ``{cell key: Dataset}`` (or a :class:`CellError` for a cell whose
+simulation raised). The client (:func:`execute`) writes each cell to the store the moment its
+task finishes, so the store never depends on a file system shared with the workers.
+
+Faults:
+
+* a cell whose ``simulate`` raises is recorded as failed at once (same config and seeds give
+  the same error, so a retry would only repeat it);
+* a task lost with its worker (Dask ``KilledWorker``, a broken process pool, a lost connection
+  to a worker) is resubmitted up to ``retries`` times, then its cells are recorded as failed
+  with the last error; the sweep goes on. On a Dask cluster the scheduler also reschedules a
+  task whose worker died, up to its ``distributed.scheduler.allowed-failures``, before the
+  client sees ``KilledWorker``.
+
+Workers import the model (and JAX) themselves: nothing here imports JAX, so the client does
+not. Process-pool workers are started with ``spawn`` (forking a process that has JAX loaded is
+unsafe). A cell's numbers depend only on its config and seeds, never on the worker or the
+batch it ran in, so every executor and worker count gives bit-identical results (tested).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+__all__ = [
+    "CellError",
+    "DaskExecutor",
+    "InProcessExecutor",
+    "PoolExecutor",
+    "Progress",
+    "execute",
+    "make_executor",
+    "run_cells",
+]
+
+
+@dataclass(frozen=True)
+class CellError:
+    """Why one cell's simulation raised (picklable; no traceback objects)."""
+
+    error: str
+    detail: str = ""
+
+
+def run_cells(module_name: str, cells: Sequence[tuple[str, dict]], seeds: int,
+              times: Sequence[float] | None = None) -> dict[str, Any]:
+    """The task: simulate each ``(key, config dict)`` of ``cells`` with ``seeds`` seeds.
+
+    Runs on a worker. Returns ``{key: Dataset}``, with a :class:`CellError` in place of the
+    Dataset of a cell whose config or simulation raised.
+    """
+    module = importlib.import_module(module_name)
+    out: dict[str, Any] = {}
+    for key, values in cells:
+        try:
+            config = module.Config(**values)
+            kwargs = {} if times is None else {"times": list(times)}
+            out[key] = module.simulate(config, seeds=seeds, **kwargs)
+        except Exception as exc:  # a failed cell must not sink the rest of the batch
+            out[key] = CellError(f"{type(exc).__name__}: {exc}",
+                                 "".join(traceback.format_exception(exc)[-3:]))
+    return out
+
+
+# ---- executors -------------------------------------------------------------------------------
+class Outcome(NamedTuple):
+    """A finished task: its id, whether it returned, and its value or exception."""
+
+    task_id: int
+    ok: bool
+    value: Any
+
+
+class InProcessExecutor:
+    """Runs each task in the client, one at a time, in submission order (the default)."""
+
+    name = "in-process"
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[int, Callable, tuple]] = []
+
+    @property
+    def capacity(self) -> int:
+        return 1
+
+    @property
+    def inflight(self) -> int:
+        return len(self._queue)
+
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+        self._queue.append((task_id, fn, args))
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        if not self._queue:
+            return []
+        task_id, fn, args = self._queue.pop(0)
+        return [Outcome(task_id, True, fn(*args))]  # an exception here is the client's own
+
+    def close(self) -> None:
+        self._queue.clear()
+
+
+class PoolExecutor:
+    """A local pool of ``workers`` processes (``spawn``ed).
+
+    At most ``workers`` tasks are handed to the pool at a time, so a worker that dies breaks
+    only the tasks then running (the pool fails everything handed to it). The broken pool is
+    replaced and those tasks are reported as failed attempts; a task that already failed once
+    (``isolate=True``) runs alone, so a cell that kills its worker cannot take an innocent
+    neighbour's attempts with it.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.name = f"process pool ({workers} workers)"
+        self._pool = None
+        self._futures: dict[Any, tuple[int, bool]] = {}
+        self._queue: list[tuple[int, Callable, tuple, bool]] = []
+
+    @property
+    def capacity(self) -> int:
+        return self.workers
+
+    @property
+    def inflight(self) -> int:
+        return len(self._futures) + len(self._queue)
+
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+        # isolated tasks go first: they run alone, as soon as the pool is idle
+        entry = (task_id, fn, args, isolate)
+        if isolate:
+            self._queue.insert(0, entry)
+        else:
+            self._queue.append(entry)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        while self._queue and len(self._futures) < self.workers:
+            if any(alone for _, alone in self._futures.values()):
+                return
+            task_id, fn, args, isolate = self._queue[0]
+            if isolate and self._futures:
+                return
+            self._queue.pop(0)
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._futures[self._pool.submit(fn, *args)] = (task_id, isolate)
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_futures
+        from concurrent.futures.process import BrokenProcessPool
+
+        done, _ = wait_futures(list(self._futures), timeout=timeout,
+                               return_when=FIRST_COMPLETED)
+        out = []
+        for future in done:
+            task_id, _ = self._futures.pop(future)
+            exc = _exception(future)
+            out.append(Outcome(task_id, exc is None, future.result() if exc is None else exc))
+            if isinstance(exc, BrokenProcessPool) and self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        if self._pool is None:  # the others in the broken pool failed too: collect them now
+            for future in list(self._futures):
+                task_id, _ = self._futures.pop(future)
+                exc = _exception(future) if future.done() else BrokenProcessPool("replaced")
+                out.append(Outcome(task_id, exc is None, future.result() if exc is None else exc))
+        self._dispatch()
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._futures.clear()
+        self._queue.clear()
+
+
+def _exception(future) -> BaseException | None:
+    from concurrent.futures import CancelledError
+
+    try:
+        return future.exception()
+    except CancelledError as exc:
+        return exc
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster: ``tcp://HOST:PORT`` (a running scheduler) or
+    ``local:N`` (a LocalCluster of N single-threaded worker processes, closed at the end)."""
+
+    def __init__(self, address: str) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        self.address = address
+        self._cluster = None
+        if address.startswith("local:"):
+            n = _positive_int(address[len("local:"):], "--cluster local:N")
+            with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self._cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="10s")
+            except OSError as exc:
+                raise ValueError(
+                    f"Cannot reach the Dask scheduler at {address!r} ({exc}). Start one with "
+                    "`dask scheduler`, or use --cluster local:N for a cluster on this machine."
+                ) from None
+        self.name = f"dask {self.client.scheduler.address}"
+        self._futures: dict[Any, int] = {}
+        self._attempt = itertools.count()
+        self._threads = (0, 0.0)
+
+    @property
+    def capacity(self) -> int:
+        count, when = self._threads
+        if time.monotonic() - when > 1.0:  # one scheduler round trip per second at most
+            with contextlib.suppress(Exception):
+                count = sum(self.client.nthreads().values())
+            self._threads = (count, time.monotonic())
+        return max(count, 1)
+
+    @property
+    def inflight(self) -> int:
+        return len(self._futures)
+
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+        # the scheduler itself quarantines a task whose worker died (allowed-failures)
+        key = f"groklab-cell-{args[1][0][0]}-task{task_id}-try{next(self._attempt)}"
+        future = self.client.submit(fn, *args, key=key, pure=False)
+        self._futures[future] = task_id
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        from distributed import wait as wait_futures
+
+        if self.client.status not in ("running", "connecting"):
+            raise ConnectionError(
+                f"Lost the connection to the Dask scheduler at {self.address} "
+                f"(client status {self.client.status!r})."
+            )
+        with contextlib.suppress(TimeoutError):
+            wait_futures(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        out = []
+        for future in [f for f in self._futures if f.done()]:
+            task_id = self._futures.pop(future)
+            if future.status == "finished":
+                out.append(Outcome(task_id, True, future.result()))
+            else:
+                try:
+                    exc = future.exception(timeout=5)
+                except Exception as err:  # cancelled, or the scheduler forgot it
+                    exc = err
+                out.append(Outcome(task_id, False, exc))
+            future.release()
+        return out
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.cancel(list(self._futures))
+        self._futures.clear()
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+
+
+def _positive_int(text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{what} needs a whole number of workers ≥ 1. Got {text!r} instead.")
+    return value
+
+
+def make_executor(workers: int | None = None, cluster: str | None = None):
+    """The executor for ``--workers N`` / ``--cluster ADDRESS`` (neither: in-process)."""
+    if workers is not None and cluster is not None:
+        raise ValueError("Give --workers (a local process pool) or --cluster (Dask), not both.")
+    if cluster is not None:
+        if not (cluster.startswith(("tcp://", "tls://", "inproc://", "local:"))):
+            raise ValueError(
+                f"--cluster must be a scheduler address tcp://HOST:PORT or local:N. Got "
+                f"{cluster!r} instead."
+            )
+        return DaskExecutor(cluster)
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"--workers must be at least 1. Got {workers} instead.")
+        return PoolExecutor(workers)
+    return InProcessExecutor()
+
+
+# ---- progress --------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    """Counts of a running sweep, passed to the ``progress`` callback after each change."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    reused: int = 0
+    running: int = 0
+    retried: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+
+def execute(
+    executor,
+    tasks: Sequence[Sequence[tuple[str, dict]]],
+    *,
+    module_name: str,
+    seeds: int,
+    times: Sequence[float] | None,
+    on_done: Callable[[str, Any], None],
+    on_failed: Callable[[str, dict], None],
+    retries: int = 2,
+    progress: Progress | None = None,
+    report: Callable[[Progress], None] | None = None,
+) -> Progress:
+    """Run ``tasks`` (each a list of ``(key, config dict)``) on ``executor``.
+
+    ``on_done(key, Dataset)`` and ``on_failed(key, record)`` are called in the client as each
+    task returns. A task lost with its worker is resubmitted up to ``retries`` times.
+    """
+    progress = progress or Progress(total=sum(len(t) for t in tasks))
+    attempts = {i: 0 for i in range(len(tasks))}
+    for i, cells in enumerate(tasks):
+        executor.submit(i, run_cells, (module_name, list(cells), seeds, times))
+    while executor.inflight:
+        progress.running = min(executor.inflight, executor.capacity)
+        if report is not None:
+            report(progress)
+        for outcome in executor.wait(0.25):
+            cells = tasks[outcome.task_id]
+            if outcome.ok:
+                for key, result in outcome.value.items():
+                    if isinstance(result, CellError):
+                        on_failed(key, {"error": result.error, "detail": result.detail,
+                                        "attempts": attempts[outcome.task_id] + 1})
+                        progress.failed += 1
+                    else:
+                        on_done(key, result)
+                        progress.done += 1
+                continue
+            attempts[outcome.task_id] += 1
+            if attempts[outcome.task_id] <= retries:
+                progress.retried += 1
+                executor.submit(outcome.task_id, run_cells,
+                                (module_name, list(cells), seeds, times), isolate=True)
+                continue
+            error = f"{type(outcome.value).__name__}: {outcome.value}"
+            for key, _ in cells:
+                on_failed(key, {"error": error, "attempts": attempts[outcome.task_id],
+                                "detail": "the task was lost with its worker every time"})
+                progress.failed += 1
+    progress.running = 0
+    if report is not None:
+        report(progress)
+    return progress
+
+
+def batches(cells: Iterable[tuple[str, dict]], size: int) -> list[list[tuple[str, dict]]]:
+    """Consecutive groups of ``size`` cells (grid order: neighbours share most fields)."""
+    cells = list(cells)
+    return [cells[i:i + size] for i in range(0, len(cells), size)]
