@@ -1,7 +1,8 @@
 """The list of model families: ids mapped to module paths, imported lazily.
 
-A model module exposes ``ID``, ``Config``, ``predict``, ``simulate`` and, for sweeps,
-``theory_grid`` (and optionally ``simulate_grid``). Registering a family here makes
+A model module exposes ``ID``, ``Config``, ``predict``, ``simulate`` and, for theory sweeps,
+``theory_grid``; simulated sweeps run ``simulate`` per grid cell (:mod:`groklab.sweep`), or a
+model's vectorized ``simulate_grid`` where it has one. Registering a family here makes
 ``groklab models`` list it and the contract tests pick it up.
 """
 
