@@ -176,3 +176,36 @@ def test_predict_is_the_harmonic_prediction(small):
     assert s["mean_dL_stationary"] == pytest.approx(expected, rel=1e-8)
     assert th["loss_train"].values[0] == pytest.approx(float(net.loss(p["theta0"], train)))
     assert math.isclose(eta, min(cfg.eta_max, cfg.eta_c / p["lambda_1"]))
+
+
+def test_batched_lanczos_top_eigenvalue_matches_the_dense_hessian(small):
+    cfg, p, net, train, H = small
+    from groklab.dynamics.langevin import lanczos_top_batch
+
+    H1 = dense_hessian(net, p["theta_init"], train)
+    lam = lanczos_top_batch(net.potential, np.stack([p["theta0"], p["theta_init"]]), train,
+                            n_iter=120)
+    np.testing.assert_allclose(lam, [np.linalg.eigvalsh(H).max(), np.linalg.eigvalsh(H1).max()],
+                               rtol=1e-6)
+
+
+def test_continuation_state_and_per_point_records(small):
+    cfg, p, net, train, _ = small
+    ds = m.simulate(cfg, times=[0, 7, 20], temperatures=[1e-3], chains=2, keep_state=True,
+                    record=("ell", "margin"))
+    th = ds["theta_final"].values[0, 0]
+    # θ after the last step gives the last recorded loss and per-point losses
+    for c in range(2):
+        assert float(net.loss(th[c], train)) == pytest.approx(
+            float(ds["loss_train"].values[0, 0, c, -1]), rel=1e-12)
+        np.testing.assert_allclose(ds["ell"].values[0, 0, c, -1],
+                                   np.logaddexp(0, -ds["margin"].values[0, 0, c, -1]),
+                                   rtol=1e-10)
+    # continuing from a state with an explicit step: t counts from that start
+    again = m.simulate(cfg, times=[0, 5], temperatures=[1e-3], chains=2,
+                       theta_start=ds["theta_final"].values, etas=[[0.01]], stream=1)
+    np.testing.assert_allclose(again["loss_train"].values[0, 0, :, 0],
+                               ds["loss_train"].values[0, 0, :, -1], rtol=1e-12)
+    assert again["eta"].values.tolist() == [[0.01]]
+    with pytest.raises(InvalidParameterError, match="record must be a subset"):
+        m.simulate(cfg, times=[0, 1], record=("theta",))

@@ -48,6 +48,7 @@ __all__ = [
     "hutchinson_trace",
     "hvp",
     "lanczos_top",
+    "lanczos_top_batch",
     "langevin",
     "langevin_chains",
 ]
@@ -85,6 +86,7 @@ def langevin(
     increments,
     method: str = "euler",
     noise_scale=2.0,
+    final_state: bool = False,
 ) -> dict:
     """One Langevin chain from ``theta0``; records after each increment.
 
@@ -108,6 +110,8 @@ def langevin(
         ``U_seg_mean``/``U_seg_sq`` (mean of U and of U² over the steps of the segment, i.e. at
         θ_k for the k in the segment; NaN for an empty segment), ``accept`` (MALA: fraction of
         proposals accepted in the segment; EM: 1), ``finite`` (U finite at the record).
+        With ``final_state``, also ``theta_final`` (P,): θ after the last step (to continue
+        the chain in a later call).
     """
     if method not in ("euler", "mala"):
         raise ValueError(f"method must be 'euler' or 'mala'. Got {method!r} instead.")
@@ -158,21 +162,26 @@ def langevin(
         return (state, k), rec
 
     state0 = theta0 if method == "euler" else (theta0, *vg(theta0, data))
-    _, records = jax.lax.scan(segment, (state0, key), jnp.asarray(increments))
+    (state, _), records = jax.lax.scan(segment, (state0, key), jnp.asarray(increments))
+    if final_state:
+        records["theta_final"] = state if method == "euler" else state[0]
     return records
 
 
-@partial(jax.jit, static_argnames=("potential", "observe", "method", "data_axis"))
+@partial(jax.jit, static_argnames=("potential", "observe", "method", "data_axis",
+                                   "final_state"))
 def langevin_chains(potential, observe, theta0, data, T, eta, keys, increments, *,
-                    method: str = "euler", data_axis: int | None = None, noise_scale=2.0):
+                    method: str = "euler", data_axis: int | None = None, noise_scale=2.0,
+                    final_state: bool = False):
     """:func:`langevin` for many chains in one compiled call.
 
     ``theta0`` (C, P), ``T`` (C,), ``eta`` (C,) and ``keys`` (C, 2) carry one row per chain
     (temperatures × seeds flattened into C); ``data`` is shared (``data_axis=None``) or has a
     leading chain axis (``data_axis=0``). Records come back with the chain axis first and the
-    record axis second.
+    record axis second (``theta_final`` (C, P) with ``final_state``).
     """
-    run = partial(langevin, potential, observe, method=method, noise_scale=noise_scale)
+    run = partial(langevin, potential, observe, method=method, noise_scale=noise_scale,
+                  final_state=final_state)
     return jax.vmap(
         lambda th, d, t, e, k: run(th, d, t, e, k, increments),
         in_axes=(0, data_axis, 0, 0, 0),
@@ -234,6 +243,29 @@ def lanczos_top(potential: Callable, theta, data, k: int = 20, n_iter: int = 60,
     if not vectors:
         return w[order]
     return w[order], (s[:, order].T @ np.asarray(V[:m_eff], float))
+
+
+@partial(jax.jit, static_argnames=("potential", "n_iter"))
+def _lanczos_batch(potential, thetas, data, v0, n_iter: int):
+    return jax.vmap(lambda th: _lanczos(potential, th, data, v0, n_iter)[:2])(thetas)
+
+
+def lanczos_top_batch(potential: Callable, thetas, data, n_iter: int = 20,
+                      seed: int = 0) -> np.ndarray:
+    """The top Hessian eigenvalue at each row of ``thetas`` (B, P), by ``n_iter`` Lanczos
+    steps vmapped over the rows in one compiled call (a cheap λ_1 for step-size control; use
+    :func:`lanczos_top` for accurate spectra)."""
+    thetas = jnp.asarray(thetas)
+    m = int(min(n_iter, thetas.shape[1]))
+    v0 = jax.random.normal(chain_keys(seed, 1, "lanczos")[0], (thetas.shape[1],), thetas.dtype)
+    alpha, beta = (np.asarray(a, float) for a in _lanczos_batch(potential, thetas, data, v0, m))
+    out = np.empty(len(alpha))
+    for i, (a, b) in enumerate(zip(alpha, beta, strict=True)):
+        small = np.nonzero(b[:-1] <= 1e-12 * max(1.0, np.abs(a).max()))[0]
+        k = int(small[0]) + 1 if small.size else m
+        out[i] = np.linalg.eigvalsh(np.diag(a[:k]) + np.diag(b[:k - 1], 1)
+                                    + np.diag(b[:k - 1], -1))[-1]
+    return out
 
 
 @partial(jax.jit, static_argnames=("potential", "n_probes"))

@@ -38,6 +38,7 @@ record), ``accept`` (MALA acceptance rate in that segment; 1 for EM).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -48,8 +49,8 @@ from groklab._config import InvalidParameterError
 from groklab.models._common import label_variables, result_attrs, seed_list
 from groklab.models.langevin_mlp_config import Config
 
-__all__ = ["ID", "Config", "analyze", "curvature", "default_times", "predict", "pretrain",
-           "sample", "simulate"]
+__all__ = ["ID", "Config", "analyze", "curvature", "default_times", "equilibrate", "predict",
+           "pretrain", "sample", "simulate"]
 
 ID = "langevin-mlp"
 TIME_UNIT = "steps"
@@ -66,6 +67,9 @@ _ATTRS = {
     "potential_seg_sq": ("mean of U² over the steps since the previous record", "1"),
     "accept": ("MALA acceptance rate since the previous record (EM: 1)", "1"),
     "eta": ("Langevin step η", "1"),
+    "ell": ("per-point loss ℓ_i (opt-in record)", "1"),
+    "margin": ("margin m_i (opt-in record)", "1"),
+    "theta_final": ("θ after the last step", "1"),
 }
 
 _CACHE: dict = {}
@@ -125,14 +129,17 @@ def default_times(config: Config, n: int = 200) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, config.t_max, n + 1)).astype(np.int64))
 
 
-def _observe(net, c_boundary: float):
+@functools.lru_cache(maxsize=32)
+def _observe(net, c_boundary: float, extras: tuple = ()):
+    """The record function (cached per network, c and extras, so that repeated
+    :func:`simulate` calls reuse the compiled kernel)."""
     from groklab.dynamics import jnp
 
     def observe(theta, data):
         ell = net.point_losses(theta, data["X"], data["y"])
         L = jnp.mean(ell)
         N = ell.shape[0]
-        return {
+        rec = {
             "loss_train": L,
             "acc_train": net.accuracy(theta, data["X"], data["y"]),
             "loss_gen": jnp.mean(net.point_losses(theta, data["X_test"], data["y_test"])),
@@ -141,10 +148,16 @@ def _observe(net, c_boundary: float):
             "n_b": jnp.sum(ell >= c_boundary * N * data["T"]).astype(theta.dtype),
             "sum_ell_sq": jnp.sum(ell * ell),
         }
+        if "ell" in extras:
+            rec["ell"] = ell
+        if "margin" in extras:
+            rec["margin"] = net.margins(theta, data["X"], data["y"])
+        return rec
 
     return observe
 
 
+@functools.lru_cache(maxsize=32)
 def _potential(net):
     def potential(theta, data):
         return net.potential(theta, data)
@@ -154,7 +167,8 @@ def _potential(net):
 
 def simulate(config: Config, times: Sequence[int] | None = None,
              seeds: int | Sequence[int] = 1, temperatures: Sequence[float] | None = None,
-             chains: int | None = None):
+             chains: int | None = None, *, theta_start=None, etas=None, stream: int = 0,
+             record: Sequence[str] = (), keep_state: bool = False):
     """Langevin chains from each seed's θ0, batched over temperatures × chains in one compiled
     call per seed (the seeds share the compiled kernel).
 
@@ -165,6 +179,15 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     seeds : a number of seeds from ``config.seed`` or explicit seeds (data, init and noise).
     temperatures : optional list of T; adds a dimension ``T`` (default ``config.T`` only).
     chains : optional number of noise chains per (seed, T); adds a dimension ``chain``.
+    theta_start : optional start points (n_seeds, n_T, n_chains, P) instead of θ0 (to
+        continue chains, e.g. after :func:`equilibrate`); t then counts from that start.
+    etas : optional steps η per (seed, T), (n_seeds, n_T), instead of the config's rule.
+    stream : noise stream (0: the default keys; k > 0 folds k into every chain's key, so that
+        successive continuation calls draw fresh noise).
+    record : opt-in extras recorded at every record: ``"ell"`` (per-point losses ℓ_i, dim
+        ``point``) and ``"margin"`` (margins m_i).
+    keep_state : also return ``theta_final`` (seed, [T], [chain], ``param``), θ after the
+        last step.
 
     Returns
     -------
@@ -194,36 +217,50 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     dt = jnp.float32 if config.precision == "float32" else jnp.float64
     net = Net.of(config)
     C = len(T_list) * n_ch
+    extras = tuple(sorted(set(record)))
+    if set(extras) - {"ell", "margin"}:
+        raise InvalidParameterError(f"record must be a subset of ('ell', 'margin'). Got "
+                                    f"{tuple(record)!r} instead.")
     T_arr = np.repeat(np.asarray(T_list, float), n_ch)
     out: dict[str, list] = {}
-    etas, pre = [], []
-    for s in seeds:
+    pre, finals = [], []
+    eta_given = None if etas is None else np.asarray(etas, float).reshape(len(seeds), -1)
+    etas = []
+    for i_s, s in enumerate(seeds):
         p = pretrain(config, s)
-        eta = step_size(config, p["lambda_1"])
+        eta = step_size(config, p["lambda_1"]) if eta_given is None else eta_given[i_s]
+        eta = np.broadcast_to(np.asarray(eta, float), (len(T_list),))
         etas.append(eta)
         pre.append({k: p[k] for k in ("steps", "reached", "step_1e-2", "step_1e-4",
                                       "lambda_1")} | {"seed": s})
         data = {k: jnp.asarray(p[k], dt) for k in ("X", "y", "X_test", "y_test")}
         data = {k: jnp.broadcast_to(v, (C, *v.shape)) for k, v in data.items()}
         data["T"] = jnp.asarray(T_arr, dt)
-        theta0 = jnp.broadcast_to(jnp.asarray(p["theta0"], dt), (C, net.n_params))
+        theta0 = (jnp.broadcast_to(jnp.asarray(p["theta0"], dt), (C, net.n_params))
+                  if theta_start is None else
+                  jnp.asarray(np.asarray(theta_start)[i_s].reshape(C, net.n_params), dt))
         # one key per (seed, T index, chain index): a chain's noise does not depend on the
         # number of temperatures or chains in the batch
         keys = jax.vmap(lambda kt: jax.vmap(lambda i: jax.random.fold_in(kt, i))(
             jnp.arange(n_ch)))(chain_keys(s, len(T_list))).reshape(C, -1)
-        rec = langevin_chains(_potential(net), _observe(net, config.c_boundary), theta0, data,
-                              jnp.asarray(T_arr, dt), jnp.full(C, eta, dt), keys,
-                              jnp.asarray(inc), method=config.method, data_axis=0)
+        if stream:
+            keys = jax.vmap(lambda k: jax.random.fold_in(k, stream))(keys)
+        rec = langevin_chains(_potential(net), _observe(net, config.c_boundary, extras), theta0,
+                              data, jnp.asarray(T_arr, dt), jnp.asarray(np.repeat(eta, n_ch), dt),
+                              keys, jnp.asarray(inc), method=config.method, data_axis=0,
+                              final_state=keep_state)
         rec = {k: np.asarray(v) for k, v in rec.items()}
+        if keep_state:
+            finals.append(rec.pop("theta_final").reshape(len(T_list), n_ch, -1))
         pop_finite_or_raise(
-            rec, t, f"the Langevin step eta = {eta:.4g} is too large at T ≤ {max(T_list):g} "
-            f"(η·λ_1(θ0) = {eta * p['lambda_1']:.3g}; the sampled curvature grows with T, "
-            "spec §3.3): lower eta.")
+            rec, t, f"the Langevin step eta = {eta.max():.4g} is too large at T ≤ "
+            f"{max(T_list):g} (η·λ_1(θ0) = {eta.max() * p['lambda_1']:.3g}; the sampled "
+            "curvature grows with T, spec §3.3): lower eta.")
         rec.pop("U")
         rec["potential_seg_mean"] = rec.pop("U_seg_mean")
         rec["potential_seg_sq"] = rec.pop("U_seg_sq")
         for k, v in rec.items():
-            out.setdefault(k, []).append(v.reshape(len(T_list), n_ch, t.size))
+            out.setdefault(k, []).append(v.reshape(len(T_list), n_ch, t.size, *v.shape[2:]))
     dims, coords = ["seed"], {"seed": seeds, "t": t}
     index: list = [slice(None)]
     if temps is not None:
@@ -238,10 +275,14 @@ def simulate(config: Config, times: Sequence[int] | None = None,
         index.append(slice(None))
     else:
         index.append(0)
+    state_dims, state_index = (*dims, "param"), (*index, slice(None))
     dims.append("t")
     index.append(slice(None))
-    variables = {k: (tuple(dims), np.stack(v)[tuple(index)].astype(float)) for k, v in out.items()}
-    eta_arr = np.repeat(np.asarray(etas)[:, None], len(T_list), axis=1)
+    variables = {k: ((*dims, "point") if k in ("ell", "margin") else tuple(dims),
+                     np.stack(v)[tuple(index)].astype(float)) for k, v in out.items()}
+    if keep_state:
+        variables["theta_final"] = (state_dims, np.stack(finals)[state_index])
+    eta_arr = np.stack(etas)
     variables["eta"] = (("seed", "T") if temps is not None else ("seed",),
                         eta_arr if temps is not None else eta_arr[:, 0])
     ds = xr.Dataset(variables, coords=coords, attrs=result_attrs(
@@ -253,6 +294,79 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     ds["t"].attrs["long_name"] = "Langevin step"
     _grokking(ds, config, seeds, dims)
     return ds
+
+
+def top_eigenvalues(config: Config, thetas, seed: int | None = None,
+                    n_iter: int = 20) -> np.ndarray:
+    """λ_1 of U at each row of ``thetas`` (..., P) on the data of ``seed`` (batched Lanczos,
+    ``n_iter`` iterations; for step-size control)."""
+    from groklab.dynamics.langevin import lanczos_top_batch
+    from groklab.models.langevin_mlp_net import Net
+
+    p = pretrain(config, seed)
+    thetas = np.asarray(thetas)
+    lam = lanczos_top_batch(Net.of(config).potential, thetas.reshape(-1, thetas.shape[-1]),
+                            {"X": p["X"], "y": p["y"]}, n_iter=n_iter)
+    return lam.reshape(thetas.shape[:-1])
+
+
+def equilibrate(config: Config, temperatures: Sequence[float], chains: int = 4,
+                seeds: int | Sequence[int] = 1, block: int = 10_000, record_every: int = 10,
+                min_blocks: int = 4, max_blocks: int = 100) -> dict:
+    """Burn-in of spec §2.3 with the adaptive step of §2.2 ([project] protocol).
+
+    From θ0, all (seed, T, chain) run in blocks of ``block`` steps. After each block the step
+    of each (seed, T) is reset to η = min(eta_max, eta_c/λ_1), with λ_1 the largest top Hessian
+    eigenvalue over that T's chains at the block's end (the first block uses λ_1(θ0)); an
+    explicit ``config.eta`` is kept fixed. Burn-in of a (seed, T) ends once, over its last four
+    blocks (means L̄_b, std s of the recorded L), the least-squares slope β per block satisfies
+    |β|·4 < 0.1·s; the loop stops when every (seed, T) has ended or after ``max_blocks``
+    blocks (those not ended are flagged ``converged = False`` with their drift β).
+
+    Returns the end states ``theta`` (n_seeds, n_T, chains, P), the steps ``eta`` (n_seeds,
+    n_T) frozen at the block where each burn-in ended, ``lambda_1`` (n_seeds, n_T) measured
+    there, ``converged``, ``beta_over_s`` (|β|·4/s at the end), ``blocks`` (number run) and
+    ``block_means`` (n_seeds, n_T, blocks).
+    """
+    seeds = seed_list(config.seed, seeds)
+    temps = [float(T) for T in temperatures]
+    times = np.arange(0, block + 1, record_every)
+    n_s, n_T = len(seeds), len(temps)
+    lam = np.array([[pretrain(config, s)["lambda_1"]] * n_T for s in seeds])
+
+    def rule(lam):
+        if config.eta is not None:
+            return np.full_like(lam, config.eta)
+        return np.minimum(config.eta_max, config.eta_c / np.maximum(lam, 1e-300))
+
+    eta = rule(lam)
+    theta, means, sds = None, [], []
+    done = np.zeros((n_s, n_T), bool)
+    crit = np.full((n_s, n_T), np.inf)
+    b = 0
+    for b in range(1, max_blocks + 1):
+        ds = simulate(config, times, seeds=seeds, temperatures=temps, chains=chains,
+                      theta_start=theta, etas=eta, stream=10_000 + b, keep_state=True)
+        new = ds["theta_final"].values
+        theta = new if theta is None else np.where(done[:, :, None, None], theta, new)
+        L = ds["loss_train"].values[..., 1:]
+        means.append(np.where(done, means[-1] if means else 0.0, L.mean(axis=(2, 3))))
+        sds.append(L.reshape(n_s, n_T, -1))
+        lam_new = np.stack([top_eigenvalues(config, theta[i], s).max(axis=-1)
+                            for i, s in enumerate(seeds)])
+        lam = np.where(done, lam, lam_new)
+        if b >= min_blocks:
+            mb = np.stack(means[-4:], axis=-1)
+            slope = np.polyfit(np.arange(4), mb.reshape(-1, 4).T, 1)[0].reshape(n_s, n_T)
+            s_ = np.concatenate(sds[-4:], axis=-1).std(axis=-1)
+            crit = np.where(done, crit, 4 * np.abs(slope) / np.where(s_ > 0, s_, 1.0))
+            done = done | (crit < 0.1)
+        eta = np.where(done, eta, rule(lam))
+        if done.all():
+            break
+    return {"theta": theta, "eta": eta, "lambda_1": lam, "converged": done,
+            "beta_over_s": crit, "blocks": b, "block_means": np.stack(means, axis=-1),
+            "seeds": seeds, "temperatures": temps}
 
 
 def _plain(d: dict) -> dict:
