@@ -86,6 +86,15 @@ def test_predict_human_output():
     assert "loss_gen" in result.stdout
 
 
+def test_planned_model_is_named_with_its_issue(monkeypatch):
+    from groklab.models import registry
+
+    monkeypatch.setitem(registry.PLANNED, "future-model", ("Someone 2027", 99))
+    _fails(_run("predict", "future-model"), "planned but not implemented yet (issue 99)")
+    listing = _run("models")
+    assert listing.exit_code == 0 and "future-model" in listing.stdout
+
+
 # ---- simulate -------------------------------------------------------------------------------
 
 
@@ -147,7 +156,6 @@ def test_simulate_seeds_given_twice_must_agree():
                 "Run `groklab models` to list them."
             ],
         ),
-        (["predict", "rule-learning"], ["planned but not implemented yet (issue 5)"]),
         (
             ["predict", "linear-teacher", "lam0.9"],
             ["Expected a parameter as key=value, got 'lam0.9'"],

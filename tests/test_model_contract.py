@@ -25,6 +25,8 @@ SMALL = {
     "exp-1d": {"n_train": 5, "eps": 0.5, "dt": 0.01},
     "langevin-mlp": {"d": 5, "n_train": 16, "width": 8, "depth": 1, "loss_target": 1e-2,
                      "T": 1e-3, "t_max": 1000, "n_test": 200},
+    "rule-learning": {"attention": "exact", "d": 4, "n_test": 12, "test_length": 30,
+                      "exact_length": 6},
 }
 
 MODELS = model_ids()

@@ -23,6 +23,7 @@ MODELS: dict[str, str] = {
     "ball": "groklab.models.ball",
     "exp-1d": "groklab.models.exp_1d",
     "langevin-mlp": "groklab.models.langevin_mlp",
+    "rule-learning": "groklab.models.rule_learning",
 }
 
 #: One-line source of each implemented family.
@@ -35,12 +36,11 @@ PAPERS: dict[str, str] = {
     "exp-1d": "Žunkovič & Ilievski 2024: 1-D exponential model (bias-only perceptron, ε gap)",
     "langevin-mlp": "Jules, Brener, Kachman, Levi, Bar-Sinai 2023: Langevin sampling of an MLP's "
     "low-loss landscape",
+    "rule-learning": "Žunkovič & Ilievski 2024: rule-30 teacher, tensor-network attention student",
 }
 
 #: Families described in DESIGN.md that are not implemented yet: id -> (paper, issue number).
-PLANNED: dict[str, tuple[str, int]] = {
-    "rule-learning": ("Žunkovič & Ilievski 2024", 5),
-}
+PLANNED: dict[str, tuple[str, int]] = {}
 
 
 def model_ids() -> list[str]:
