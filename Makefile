@@ -59,7 +59,7 @@ demo: $(VENV)/.stamp-base
 	exit $$rc
 
 test: $(VENV)/.stamp-dev
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks
