@@ -45,6 +45,14 @@ def _poll(predicate, timeout: float, what: str, step: float = 0.05):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def _scheduler_address(file: Path) -> str | None:
+    """The address in the scheduler file, or None while it is missing or still being written."""
+    try:
+        return json.loads(file.read_text())["address"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return None
+
+
 @pytest.fixture(scope="module")
 def toy_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toymodel")
@@ -65,8 +73,7 @@ class Cluster:
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
              "--dashboard-address", ":0", "--scheduler-file", str(file)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        self.address = _poll(lambda: file.exists() and json.loads(file.read_text())["address"],
-                             30, "the scheduler")
+        self.address = _poll(lambda: _scheduler_address(file), 30, "the scheduler")
         self.workers: list[subprocess.Popen] = []
 
     def add_worker(self) -> subprocess.Popen:
