@@ -4,13 +4,14 @@ result Dataset, variable labels, and the λ-or-N sizing of a config. No numerics
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 #: ``fold_in`` data of each random draw of a seed (separability and logit-reg models).
 DRAW_PURPOSES = {"train": 0, "init": 1, "test": 2, "pop": 3}
 
-__all__ = ["SizedByLam", "label_variables", "result_attrs", "seed_list"]
+__all__ = ["SizedByLam", "label_variables", "result_attrs", "seed_list", "theory_dataset"]
 
 
 class SizedByLam:
@@ -70,6 +71,20 @@ def result_attrs(model_id: str, config, kind: str, time_unit: str = "steps", **e
         "groklab_version": __version__,
         **extra,
     }
+
+
+def theory_dataset(t, curves: Mapping[str, Any], attrs: dict,
+                   table: Mapping[str, tuple[str, str]], time_unit: str = "steps"):
+    """The labelled ``xarray.Dataset`` on dim ``t`` of a theory given as plain arrays
+    ``(t, curves, attrs)`` (what a model's ``predict_curves`` returns; its ``predict`` is this
+    Dataset). The CLI prints ``predict_curves`` directly: building a Dataset imports xarray and,
+    through xarray's duck-array probe, Dask, which costs more than most theories."""
+    import xarray as xr
+
+    ds = xr.Dataset({k: ("t", np.asarray(v, dtype=float)) for k, v in curves.items()},
+                    coords={"t": np.asarray(t, dtype=float)}, attrs=attrs)
+    label_variables(ds, table, time_unit)
+    return ds
 
 
 def label_variables(ds, table: Mapping[str, tuple[str, str]], time_unit: str = "steps") -> None:

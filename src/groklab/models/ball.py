@@ -40,7 +40,13 @@ import numpy as np
 from groklab import metrics, prng_numpy
 from groklab._config import AbstractConfig, Choice, Integer, InvalidParameterError, Real, param
 from groklab.models import ball_exact as bx
-from groklab.models._common import DRAW_PURPOSES, label_variables, result_attrs, seed_list
+from groklab.models._common import (
+    DRAW_PURPOSES,
+    label_variables,
+    result_attrs,
+    seed_list,
+    theory_dataset,
+)
 from groklab.theory import local_rules_ball as th
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "default_times",
     "exact_draw",
     "predict",
+    "predict_curves",
     "sample",
     "simulate",
     "summary",
@@ -319,6 +326,11 @@ def _dataset(curves: dict, coords: dict, dims: tuple, attrs: dict):
 
 
 def predict(config: Config, times: Sequence[float] | None = None):
+    """The Dataset (dim ``t``) of :func:`predict_curves`."""
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
+
+
+def predict_curves(config: Config, times: Sequence[float] | None = None):
     """Exact theory of the config's draw plus the paper's ensemble formulas.
 
     Curves (dim ``t``, flow time): for λ₁ = 0 the closed-form gradient flow Eq. 21 on the draw of
@@ -359,10 +371,10 @@ def predict(config: Config, times: Sequence[float] | None = None):
         crossing = "none"
     grok["crossing"] = crossing
     summ = summary(config, draw)
-    return _dataset(curves, {"t": t}, ("t",),
-                    _attrs(config, "theory", method="closed-form gradient flow (Eq. 21)",
-                           validity=validity, grokking=grok, summary=summ,
-                           advice=advice(config, summ)))
+    curves = {k: np.asarray(v, dtype=float) for k, v in curves.items()}
+    return t, curves, _attrs(config, "theory", method="closed-form gradient flow (Eq. 21)",
+                             validity=validity, grokking=grok, summary=summ,
+                             advice=advice(config, summ))
 
 
 def simulate(config: Config, times: Sequence[float] | None = None,

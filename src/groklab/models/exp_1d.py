@@ -49,7 +49,13 @@ import numpy as np
 
 from groklab import metrics
 from groklab._config import AbstractConfig, Choice, Integer, InvalidParameterError, Real, param
-from groklab.models._common import DRAW_PURPOSES, label_variables, result_attrs, seed_list
+from groklab.models._common import (
+    DRAW_PURPOSES,
+    label_variables,
+    result_attrs,
+    seed_list,
+    theory_dataset,
+)
 from groklab.theory import local_rules_exp1d as th
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "p_grok",
     "per_draw",
     "predict",
+    "predict_curves",
     "sample",
     "simulate",
     "summary",
@@ -316,6 +323,11 @@ def advice(config: Config, summ: dict) -> list[str]:
 
 
 def predict(config: Config, times: Sequence[float] | None = None):
+    """The Dataset (dim ``t``) of :func:`predict_curves`."""
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
+
+
+def predict_curves(config: Config, times: Sequence[float] | None = None):
     """Closed-form dynamics of the config's seed's training set on dim ``t`` (flow time).
 
     Curves: b(t) from Eq. 6 (exact at every t, continued through b = 0 when λ1 > 0), E(t) from
@@ -323,8 +335,6 @@ def predict(config: Config, times: Sequence[float] | None = None):
     ``t_max``. ``attrs``: ``grokking`` (detector ``threshold``; first crossings from Eq. 6, exact),
     ``summary`` (:func:`summary`), ``advice`` (:func:`advice`), ``validity``.
     """
-    import xarray as xr
-
     t = default_times(config.t_max) if times is None else _check_times(times)
     d = sample(config)
     b = th.bias(t, d["xbar"], config.b0, config.lam1, config.lam2)
@@ -333,17 +343,12 @@ def predict(config: Config, times: Sequence[float] | None = None):
     grok = metrics.grokking_summary(*_detector_times(config, d), det, math.inf) | {
         "crossing": "closed form (Eq. 6)"}
     summ = summary(config, d)
-    ds = xr.Dataset(
-        {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
-        coords={"t": t},
-        attrs=result_attrs(
-            ID, config, "theory", TIME_UNIT, method="closed form (Eqs. 6–8, 16)",
-            grokking=grok, summary=summ, advice=advice(config, summ),
-            validity="exact at all t for the drawn training set (Eq. 6 continued through b = 0)",
-        ),
+    attrs = result_attrs(
+        ID, config, "theory", TIME_UNIT, method="closed form (Eqs. 6–8, 16)",
+        grokking=grok, summary=summ, advice=advice(config, summ),
+        validity="exact at all t for the drawn training set (Eq. 6 continued through b = 0)",
     )
-    _label(ds)
-    return ds
+    return t, {k: np.asarray(v, dtype=float) for k, v in data.items()}, attrs
 
 
 # ---- simulation ------------------------------------------------------------------------------

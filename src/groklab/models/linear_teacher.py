@@ -28,7 +28,7 @@ import numpy as np
 
 from groklab import metrics
 from groklab.models import linear_teacher_theory as theory
-from groklab.models._common import label_variables, result_attrs, seed_list
+from groklab.models._common import label_variables, result_attrs, seed_list, theory_dataset
 from groklab.models.linear_teacher_config import Config
 from groklab.theory import special
 
@@ -272,12 +272,7 @@ def predict(config: Config, times: Sequence[float] | None = None):
     times: root-finding on these curves for the level ``config.threshold``. Returns an
     ``xarray.Dataset`` on dim ``t`` (GD steps) with ``attrs["grokking"]`` and ``attrs["advice"]``.
     """
-    import xarray as xr
-
-    t, data, attrs = predict_curves(config, times)
-    ds = xr.Dataset({k: ("t", v) for k, v in data.items()}, coords={"t": t}, attrs=attrs)
-    _label(ds)
-    return ds
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
 
 
 def _label(ds) -> None:

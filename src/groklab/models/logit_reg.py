@@ -34,7 +34,7 @@ from groklab._config import InvalidParameterError
 from groklab.models._common import label_variables, result_attrs, seed_list
 from groklab.models.logit_reg_config import Config
 
-__all__ = ["ID", "Config", "default_times", "predict", "sample", "simulate"]
+__all__ = ["ID", "Config", "default_times", "predict", "predict_curves", "sample", "simulate"]
 
 ID = "logit-reg"
 TIME_UNIT = "steps"
@@ -81,6 +81,13 @@ def predict(config: Config, times: Sequence[float] | None = None):
     from groklab.models.logit_reg_theory import predict as _predict
 
     return _predict(config, times)
+
+
+def predict_curves(config: Config, times: Sequence[float] | None = None):
+    """:func:`predict` as plain arrays ``(t, curves, attrs)``, without xarray (for the CLI)."""
+    from groklab.models.logit_reg_theory import predict_curves as _predict_curves
+
+    return _predict_curves(config, times)
 
 
 def _grid(config: Config, name: str, values) -> list[float] | None:

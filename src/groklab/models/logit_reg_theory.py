@@ -16,11 +16,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from groklab import metrics
-from groklab.models._common import label_variables, result_attrs
+from groklab.models._common import result_attrs, theory_dataset
 from groklab.models.logit_reg_data import training_xp
 from groklab.theory import logit_reg as th
 
-__all__ = ["predict"]
+__all__ = ["predict", "predict_curves"]
 
 ID = "logit-reg"
 TIME_UNIT = "steps"
@@ -61,6 +61,11 @@ def _lambda_c(config) -> float | None:
 
 
 def predict(config, times: Sequence[float] | None = None):
+    """The Dataset (dim ``t``) of :func:`predict_curves`."""
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
+
+
+def predict_curves(config, times: Sequence[float] | None = None):
     """Converged limit of training on the draw of ``config.seed``, as constant curves over t.
 
     Parameters
@@ -71,8 +76,8 @@ def predict(config, times: Sequence[float] | None = None):
 
     Returns
     -------
-    xarray.Dataset
-        Variables ``loss_train``, ``loss_gen``, ``acc_train``, ``acc_gen``, ``cos_theta1``,
+    (t, curves, attrs)
+        Curves ``loss_train``, ``loss_gen``, ``acc_train``, ``acc_gen``, ``cos_theta1``,
         ``norm_S``, ``logit_mean_train``, ``logit_std_train``, ``logit_mean_test``,
         ``logit_std_test`` over ``t`` (the names of ``simulate``), those undefined in a case
         left out (population quantities for Student-t noise; norms and losses of the α = 0
@@ -108,7 +113,7 @@ def predict(config, times: Sequence[float] | None = None):
         data, summary, advice, n = _multiclass(config)
     else:
         data, summary, advice, n = _binary(config)
-    return _dataset(config, t, data, summary, advice, n)
+    return _curves(config, t, data, summary, advice, n)
 
 
 def _binary(config):
@@ -249,29 +254,23 @@ def _multiclass(config):
     return data, summary, advice, n
 
 
-def _dataset(config, t, data: dict, summary: dict, advice: list[str], n: int):
+def _curves(config, t, data: dict, summary: dict, advice: list[str], n: int):
     """The constant curves over t with the summary, advice and the grokking record."""
-    import xarray as xr
-
     acc_gen = summary["acc_gen_limit"]
     lam = config.d / n
-    ds = xr.Dataset(
-        {k: ("t", np.full(t.shape, v, dtype=float)) for k, v in data.items()},
-        coords={"t": t},
-        attrs=result_attrs(
-            ID, config, "theory", TIME_UNIT, summary=summary, advice=advice,
-            validity="late times (the converged t → ∞ limit, constant in t)",
-            n_train=n, lam_realized=lam,
-        ),
+    attrs = result_attrs(
+        ID, config, "theory", TIME_UNIT, summary=summary, advice=advice,
+        validity="late times (the converged t → ∞ limit, constant in t)",
+        n_train=n, lam_realized=lam,
     )
     det = metrics.detector(config.threshold)
     never = acc_gen is not None and acc_gen < det.level
-    ds.attrs["grokking"] = {
+    attrs["grokking"] = {
         "detector": det.name, "level": det.level, "t_train": None, "t_gen": None,
         "delay": None, "never_reached": ["t_gen"] if never else [],
         "message": "no time-resolved theory: converged limit only"
                    + (f"; its accuracy {acc_gen:.4g} < {det.level:g}, so it never groks"
                       if never else ""),
     }
-    label_variables(ds, _ATTRS, TIME_UNIT)
-    return ds
+    t = np.asarray(t, dtype=float)
+    return t, {k: np.full(t.shape, v, dtype=float) for k, v in data.items()}, attrs

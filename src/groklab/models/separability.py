@@ -33,7 +33,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from groklab import metrics, prng_numpy
-from groklab.models._common import DRAW_PURPOSES, label_variables, result_attrs, seed_list
+from groklab.models._common import (
+    DRAW_PURPOSES,
+    label_variables,
+    result_attrs,
+    seed_list,
+    theory_dataset,
+)
 from groklab.models.separability_config import Config
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "simulate",
     "two_gaussian_to_reduced",
     "predict",
+    "predict_curves",
 ]
 
 ID = "separability"
@@ -260,6 +267,11 @@ def _frozen_bias_flow(z: np.ndarray, t: np.ndarray, eta: float, b0: float, loss:
 
 
 def predict(config: Config, times: Sequence[float] | None = None):
+    """The Dataset (dim ``t``) of :func:`predict_curves`."""
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
+
+
+def predict_curves(config: Config, times: Sequence[float] | None = None):
     """Theory for the training set of ``config.seed`` and for the ensemble.
 
     * ``summary``: ``p_separable`` (Wendel's exact probability, Eq. 12, for N = n_train points
@@ -279,8 +291,6 @@ def predict(config: Config, times: Sequence[float] | None = None):
     theory; any other configuration (``form``, ``inputs``, ``label_fraction``, ``fit_bias``)
     raises ``ValueError`` naming the option.
     """
-    import xarray as xr
-
     unsupported = {
         k: v for k, v in (("form", config.form), ("inputs", config.inputs),
                           ("label_fraction", config.label_fraction),
@@ -342,23 +352,19 @@ def predict(config: Config, times: Sequence[float] | None = None):
             f"Inseparable draw: S → S_∞ (‖S_∞‖ = {norm:.4g}), b → −∞ and the generalization "
             "accuracy tends to 1: it groks. Curves: S frozen at S_∞ (late-time prediction)."
         )
-    ds = xr.Dataset(
-        {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
-        coords={"t": t},
-        attrs=result_attrs(
-            ID, config, "theory", TIME_UNIT, summary=summary, advice=advice,
-            validity="late times (S converged to S_inf); curves only for inseparable draws",
-        ),
+    attrs = result_attrs(
+        ID, config, "theory", TIME_UNIT, summary=summary, advice=advice,
+        validity="late times (S converged to S_inf); curves only for inseparable draws",
     )
     det = metrics.detector(config.threshold)
     if data:
-        g = metrics.grokking_times(ds, config.threshold)
-        ds.attrs["grokking"] = metrics.grokking_summary(
-            float(g["t_train"]), float(g["t_gen"]), det, float(t[-1])
+        attrs["grokking"] = metrics.grokking_summary(
+            metrics.crossing_time(t, data["acc_train"], det.level),
+            metrics.crossing_time(t, data["acc_gen"], det.level), det, float(t[-1])
         )
     else:  # separable: no time-resolved theory, only the limit
         never = summary["acc_gen_limit"] < det.level
-        ds.attrs["grokking"] = {
+        attrs["grokking"] = {
             "detector": det.name, "level": det.level, "t_train": None, "t_gen": None,
             "delay": None, "never_reached": ["t_gen"] if never else [],
             "message": (
@@ -367,5 +373,4 @@ def predict(config: Config, times: Sequence[float] | None = None):
                 + (f" < {det.level:g}, so it never groks" if never else "")
             ),
         }
-    _label(ds)
-    return ds
+    return t, {k: np.asarray(v, dtype=float) for k, v in data.items()}, attrs

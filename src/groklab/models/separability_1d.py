@@ -31,7 +31,7 @@ import numpy as np
 from groklab import metrics
 from groklab._config import AbstractConfig, Choice, Integer, InvalidParameterError, Real, param
 from groklab.models import separability_1d_theory as theory
-from groklab.models._common import label_variables, result_attrs, seed_list
+from groklab.models._common import label_variables, result_attrs, seed_list, theory_dataset
 
 __all__ = [
     "ID",
@@ -39,6 +39,7 @@ __all__ = [
     "advice",
     "default_times",
     "predict",
+    "predict_curves",
     "sample",
     "simulate",
     "summary",
@@ -236,6 +237,11 @@ def _flow(config: Config, times=None, log_t_max: float = 690.0) -> dict:
 
 
 def predict(config: Config, times: Sequence[float] | None = None):
+    """The Dataset (dim ``t``) of :func:`predict_curves`."""
+    return theory_dataset(*predict_curves(config, times), _ATTRS, TIME_UNIT)
+
+
+def predict_curves(config: Config, times: Sequence[float] | None = None):
     """Gradient-flow theory of the 1-D model on dim ``t`` (GD steps).
 
     Curves: numerical integration of the flow (LSODA, rtol 1e-10, in log t after t = 1; spec §8),
@@ -248,8 +254,6 @@ def predict(config: Config, times: Sequence[float] | None = None):
     ``formulas`` (App. E.3 Eq. 35–39 and their corrections, :func:`theory.grokking_formulas`;
     NaN → null where λ ≥ ½), ``regime`` (Table 1) and ``summary`` (:func:`summary`).
     """
-    import xarray as xr
-
     events = _flow(config)["log_t_star"]
     if times is None:
         if config.t_max is not None:
@@ -276,18 +280,13 @@ def predict(config: Config, times: Sequence[float] | None = None):
     loss_rec = _loss_times(config, events)
     formulas = {k: _num(v) for k, v in
                 theory.grokking_formulas(config.lam, config.eta, config.eps, config.b0).items()}
-    ds = xr.Dataset(
-        {k: ("t", np.asarray(v, dtype=float)) for k, v in data.items()},
-        coords={"t": t},
-        attrs=_attrs(config, "theory", method="gradient flow (LSODA, log time)",
-                     regime=theory.regime(config.lam), grokking=grok, grokking_loss=loss_rec,
-                     formulas=formulas, summary=summary(config, loss_rec["delay"]),
-                     advice=advice(config),
-                     S_inf_scaled=_num(theory.S_inf(config.lam)),
-                     G_inf=_num(theory.G_inf(config.lam))),
-    )
-    _label(ds)
-    return ds
+    attrs = _attrs(config, "theory", method="gradient flow (LSODA, log time)",
+                   regime=theory.regime(config.lam), grokking=grok, grokking_loss=loss_rec,
+                   formulas=formulas, summary=summary(config, loss_rec["delay"]),
+                   advice=advice(config),
+                   S_inf_scaled=_num(theory.S_inf(config.lam)),
+                   G_inf=_num(theory.G_inf(config.lam)))
+    return t, {k: np.asarray(v, dtype=float) for k, v in data.items()}, attrs
 
 
 # ---- simulation -----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import special
 
 __all__ = [
     "alphas",
@@ -148,6 +148,8 @@ def cap_error_isotropic(h: float, dim: int, radial_pdf: Callable[[np.ndarray], n
     For f_R(R) = D R^{D−1} it equals Eq. 22 (Sec. 3.3.4)."""
     if h >= 1.0:
         return 0.0
+    from scipy import integrate  # lazily: SciPy's integrate costs more to import than predict
+
     val, _ = integrate.quad(lambda r: radial_pdf(r) * sphere_cap_fraction(h / r, dim),
                             max(h, 0.0), 1.0, epsabs=0.0, epsrel=1e-11, limit=200)
     return float(val)
@@ -212,13 +214,38 @@ def _gauss_chi2(mu: float, sd: float, k: float, dof: int) -> float:
     if hi <= 0 or k <= 0:
         return 0.0
     cuts = list(mu + sd * np.arange(-12.0, 13.0))
-    cuts += list(np.sqrt(stats.chi2.ppf(_CDF_LEVELS, dof) / k))
+    cuts += list(np.sqrt(2.0 * special.gammaincinv(dof / 2.0, _CDF_LEVELS) / k))  # χ² quantiles
     edges = np.unique(np.clip(np.array(cuts + [lo, hi]), lo, hi))
     a, b = edges[:-1, None], edges[1:, None]
     w = 0.5 * (b - a) * _GL_X + 0.5 * (a + b)
     f = np.exp(-0.5 * ((w - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
     f *= special.gammainc(dof / 2.0, 0.5 * k * w * w)
     return float(np.clip(np.sum(0.5 * (b - a) * _GL_W * f), 0.0, 1.0))
+
+
+def chi2_pdf(x, dof: float):
+    """Density of χ²_dof, x^{k/2−1} e^{−x/2} / (2^{k/2} Γ(k/2)) with k = dof (0 for x < 0).
+    Written with ``scipy.special`` so that this module does not import ``scipy.stats``."""
+    x = np.asarray(x, dtype=float)
+    half = 0.5 * dof
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = special.xlogy(half - 1.0, x) - 0.5 * x - half * math.log(2.0) - special.gammaln(half)
+        return np.where(x < 0, 0.0, np.exp(logp))
+
+
+def binom_pmf(k, m: int, p: float):
+    """Binomial probabilities C(m, k) p^k (1 − p)^{m−k} (log-space, ``scipy.special`` only)."""
+    k = np.asarray(k, dtype=float)
+    logc = special.gammaln(m + 1.0) - special.gammaln(k + 1.0) - special.gammaln(m - k + 1.0)
+    return np.exp(logc + special.xlogy(k, p) + special.xlog1py(m - k, -p))
+
+
+def _binom_isf(q: float, m: int, p: float) -> int:
+    """Smallest k with P(K > k) ≤ q for K ~ Bin(m, p) (tail summed from the top, no
+    cancellation)."""
+    sf = np.cumsum(binom_pmf(np.arange(m, -1, -1), m, p))[::-1]  # sf[k] = P(K ≥ k)
+    above = np.append(sf[1:], 0.0)  # P(K > k)
+    return int(np.flatnonzero(above <= q)[0])
 
 
 def _check_common(dim: int, n_train: int, eps: float) -> None:
@@ -320,8 +347,8 @@ def p_grok_eq32(dim: int, n_train: int, eps: float, lam1: float, lam2: float, *,
     if m == 0 or p == 0.0:
         kmax = 0
     else:
-        kmax = m if p == 1.0 else int(min(m, stats.binom.isf(1e-17, m, p) + 1))
-    weights = stats.binom.pmf(np.arange(kmax + 1), m, p)
+        kmax = m if p == 1.0 else int(min(m, _binom_isf(1e-17, m, p) + 1))
+    weights = binom_pmf(np.arange(kmax + 1), m, p)
     samples = None
     if kmax > 0 and rk == "mc":
         c = lam1 / sd
@@ -345,7 +372,8 @@ def p_grok_eq32(dim: int, n_train: int, eps: float, lam1: float, lam2: float, *,
         return 0.0
     x, wq = _leggauss(n_nodes)
     v = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
-    p_g = 0.5 * (hi - lo) * np.sum(wq * stats.norm.pdf(v, mu, sd) * mix_cdf(v))
+    gauss = np.exp(-0.5 * ((v - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+    p_g = 0.5 * (hi - lo) * np.sum(wq * gauss * mix_cdf(v))
     return float(np.clip(p_g, 0.0, 1.0))
 
 
@@ -479,7 +507,7 @@ def t_grok_fast_pdf(t, dim: int, eps: float):
     rho = (1.0 - q) / (k - q)
     drdt = 2.0 * rho * (k - 1.0) * eps * eps * q / (k - q) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = stats.chi2.pdf(rho * rho, dim - 1) * drdt
+        out = chi2_pdf(rho * rho, dim - 1) * drdt
     return np.where(t > 0, out, 0.0)
 
 
@@ -505,8 +533,10 @@ def t_grok_mean(dim: int, eps: float, lam2: float, form: str = "printed") -> flo
     rmax = 1.0 - 1.0 / (eps * eps)
     if dim == 1:
         return 0.0
+    from scipy import integrate
+
     fast, _ = integrate.quad(
-        lambda r: float(t_grok_fast(math.sqrt(r), eps)) * stats.chi2.pdf(r, dim - 1),
+        lambda r: float(t_grok_fast(math.sqrt(r), eps)) * float(chi2_pdf(r, dim - 1)),
         0.0, rmax, epsabs=1e-13, epsrel=1e-10, limit=200)
     return float(fast + (1.0 - p_fast(dim, eps)) * t_slow(dim, eps, lam2, form))
 

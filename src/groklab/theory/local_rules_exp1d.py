@@ -47,7 +47,6 @@ import math
 import mpmath as mp
 import numpy as np
 from scipy import special as sc
-from scipy.integrate import quad
 
 __all__ = [
     "bias",
@@ -329,6 +328,8 @@ def p_grok_quad(eps_lam: float, n: int) -> float:
     def f(x: float) -> float:
         return float(density_xbar(np.array([x]), n)[0])
 
+    from scipy.integrate import quad  # lazily: costly to import
+
     val = quad(f, 0.0, eps_lam, points=pts or None, epsabs=0.0, epsrel=1e-13, limit=400)[0]
     return min(2.0 * val, 1.0)
 
@@ -378,6 +379,8 @@ def p_grok_gamma(eps_lam: float, n: int) -> float:
                                                                                  0.0)))
 
     pts = [1.0 + c * sd for c in (-8, -4, -2, -1, 0, 1, 2, 4, 8) if lo < 1.0 + c * sd < hi]
+    from scipy.integrate import quad  # lazily: costly to import
+
     val = quad(f, lo, hi, points=pts, epsabs=1e-15, epsrel=1e-13, limit=400)[0]
     return min(val, 1.0)
 
@@ -491,6 +494,8 @@ def tG_mean_n2(eps_lam: float) -> float:
 
     def f(t: float) -> float:
         return t * float(_eq17_mp(t, s))
+
+    from scipy.integrate import quad  # lazily: costly to import
 
     val = quad(f, 0.0, top, points=pts, epsabs=0.0, epsrel=1e-11, limit=400)[0]
     return val / float(p_grok_n2(s))
