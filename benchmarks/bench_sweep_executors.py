@@ -14,6 +14,11 @@ The in-process executor on the same no-op cells gives the client-side share (sto
 Usage::
 
     .venv/bin/python benchmarks/bench_sweep_executors.py [--n 16] [--noop 200]
+        [--executor dask|pool]
+    .venv/bin/python benchmarks/bench_sweep_executors.py --small   # a fast check (4 × 4, 20)
+
+``--executor pool`` runs the same comparison on the local process pool (``--workers 1``/``2``)
+instead of Dask.
 
 Numbers depend on the machine and on what else runs on it; say so when quoting them.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -60,7 +66,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=16, help="grid points per axis (default 16)")
     parser.add_argument("--noop", type=int, default=200, help="no-op cells for the overhead")
+    parser.add_argument("--executor", choices=("dask", "pool"), default="dask",
+                        help="Dask LocalCluster local:N (default) or the process pool")
+    parser.add_argument("--small", action="store_true",
+                        help="a fast check: a 4 × 4 grid and 20 no-op cells")
     args = parser.parse_args()
+    if args.small:
+        args.n, args.noop = 4, 20
+    if args.n < 1 or args.noop < 2:
+        parser.error("--n must be ≥ 1 and --noop ≥ 2")
+
+    def where(w: int) -> dict:
+        return {"cluster": f"local:{w}"} if args.executor == "dask" else {"workers": w}
+
     sys.path.insert(0, str(Path(__file__).parent))  # workers import this file as a model
     import bench_sweep_executors as noop
 
@@ -77,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (1, 2):
             ds, seconds = _timed(lambda w=workers: simulate_sweep(
-                model, base, axes, seeds=4, out=Path(tmp) / f"sep{w}.nc", cluster=f"local:{w}"))
+                model, base, axes, seeds=4, out=Path(tmp) / f"sep{w}.nc", **where(w)))
             assert ds.attrs["complete"], ds.attrs["failures"][:3]
             results[workers] = ds
             rows.append((f"separability {args.n}×{args.n}×4 seeds", workers, seconds,
@@ -92,17 +110,18 @@ def main() -> None:
             # one no-op cell: cluster start-up + one task; the difference is per-task cost
             _, startup[workers] = _timed(lambda w=workers: simulate_sweep(
                 noop, {}, {"x": np.array([-1.0])}, seeds=4, out=Path(tmp) / f"one{w}.nc",
-                cluster=f"local:{w}"))
+                **where(w)))
             _, seconds = _timed(lambda w=workers: simulate_sweep(
-                noop, {}, xs, seeds=4, out=Path(tmp) / f"noop{w}.nc", cluster=f"local:{w}"))
+                noop, {}, xs, seeds=4, out=Path(tmp) / f"noop{w}.nc", **where(w)))
             rows.append((f"no-op × {args.noop}", workers, seconds,
                          (seconds - startup[workers]) / (args.noop - 1)))
+    print(f"executor: {args.executor}; cores visible: {len(os.sched_getaffinity(0))}")
     print(f"{'sweep':34} {'workers':>7} {'wall s':>8} {'s/cell':>8}")
     for name, workers, seconds, per in rows:
         print(f"{name:34} {workers:>7} {seconds:8.2f} {per:8.4f}")
     print("(no-op rows: s/cell = (wall − wall of a 1-cell sweep) / (cells − 1), i.e. without "
-          "cluster start-up)")
-    print(f"cluster start-up + 1 task: {startup[1]:.2f} s (1 worker), {startup[2]:.2f} s (2)")
+          "executor start-up)")
+    print(f"executor start-up + 1 task: {startup[1]:.2f} s (1 worker), {startup[2]:.2f} s (2)")
     print(f"speed-up 1 → 2 workers (phase diagram, wall): {rows[0][2] / rows[1][2]:.2f}×; "
           f"without start-up: {(rows[0][2] - startup[1]) / (rows[1][2] - startup[2]):.2f}×")
     print(f"in-process no-op cells (client-side store write only): "

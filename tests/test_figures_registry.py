@@ -102,8 +102,8 @@ def test_figure_package_submodules_are_imported(monkeypatch, tmp_path):
     (pkg / "_helpers.py").write_text("raise RuntimeError('private modules are not imported')\n")
     (pkg / "figa.py").write_text(
         "from groklab.figures import register\n"
-        "register('toypaper/figa', paper='p', number='1', title='t', compute_quick=None,\n"
-        "         compute_full=None, plot=None, claims=None)\n"
+        "register('toypaper/figa', paper='p', number='1', title='t', compute_quick=dict,\n"
+        "         compute_full=dict, plot=None, claims=None)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(figures, "_MODULES", ["toypaper_figs"])

@@ -234,3 +234,24 @@ def test_cell_that_keeps_killing_its_worker_is_recorded_failed(toy_dir, tmp_path
     assert all("KilledWorker" in f["error"] and f["attempts"] == 2
                for f in ds.attrs["failures"])
     _done_once(out, 6)
+
+
+def test_figure_grid_on_the_cluster_is_bit_identical(cluster, tmp_path):
+    """`groklab reproduce beck2026/fig15 --quick --cluster tcp://...`: the phase diagram's cells
+    on two Dask workers give the bits of the default in-process run, and the claims pass."""
+    from typer.testing import CliRunner
+
+    from groklab.cli import app
+    from groklab.figures import figure_paths, get_figure
+    from groklab.store import load
+
+    fig = "beck2026/fig15"
+    ref = get_figure(fig).compute_quick()
+    result = CliRunner().invoke(app, ["reproduce", fig, "--quick", "--out", str(tmp_path),
+                                      "--cluster", cluster.address])
+    assert result.exit_code == 0, result.output
+    assert "9 computed, 0 reused" in result.output
+    ds = load(figure_paths(fig, tmp_path)["data"])
+    for name in ref.variables:
+        assert ds[name].values.tobytes() == ref[name].values.tobytes(), name
+    _done_once(figure_paths(fig, tmp_path)["data"], 9)

@@ -280,3 +280,86 @@ def test_journal_lines_are_json(toy, tmp_path):
     simulate_sweep(toy, {}, {"a": np.array([0.5, 1.0])}, seeds=2, out=out)
     lines = SweepStore(out).journal_path.read_text().splitlines()
     assert [json.loads(line)["event"] for line in lines] == ["done", "done"]
+
+
+# ---- a batch of cells is one vectorized call where the model offers simulate_batch -------------
+BATCHED_SOURCE = """
+import dataclasses
+
+import numpy as np
+import xarray as xr
+
+from groklab._config import AbstractConfig, Real, param
+
+ID = "sweep-toy-batched"
+CALLS = []
+
+
+@dataclasses.dataclass(frozen=True)
+class Config(AbstractConfig):
+    a: float = param(1.0, Real(-1e6, 1e6))
+    b: float = param(0.0, Real(-1e6, 1e6))
+    fail_at: float = param(-999.0, Real(-1e6, 1e6))
+
+
+def _dataset(loss, seeds, t):
+    return xr.Dataset({"loss_train": (("seed", "t"), loss)}, coords={"seed": seeds, "t": t},
+                      attrs={"model": ID, "time_unit": "steps"})
+
+
+def simulate(config, times=None, seeds=2):
+    CALLS.append(("one", config.a))
+    if config.a == config.fail_at:
+        raise ValueError(f"batched toy failure at a={config.a}")
+    t = np.arange(7.0)
+    noise = np.stack([np.random.default_rng(s).random(t.size) for s in range(seeds)])
+    loss = np.exp(-config.a * t[None, :] / 3.0) + config.b * noise
+    return _dataset(loss, list(range(seeds)), t)
+
+
+def simulate_batch(configs, seeds=2, times=None):
+    CALLS.append(("batch", len(configs)))
+    if any(c.a == c.fail_at for c in configs):
+        raise ValueError("a cell of the batch fails")
+    t = np.arange(7.0)
+    a = np.array([c.a for c in configs])[:, None, None]
+    b = np.array([c.b for c in configs])[:, None, None]
+    noise = np.stack([np.random.default_rng(s).random(t.size) for s in range(seeds)])
+    loss = np.exp(-a * t[None, None, :] / 3.0) + b * noise[None]  # one array op for the batch
+    return [_dataset(row, list(range(seeds)), t) for row in loss]
+"""
+
+
+@pytest.fixture(scope="module")
+def batched(tmp_path_factory):
+    import importlib
+
+    folder = tmp_path_factory.mktemp("batchedtoy")
+    (folder / "groklab_sweep_toy_batched.py").write_text(BATCHED_SOURCE)
+    sys.path.insert(0, str(folder))
+    importlib.invalidate_caches()
+    return importlib.import_module("groklab_sweep_toy_batched")
+
+
+def test_batched_task_is_one_vectorized_call_equal_to_per_cell_bits(batched, tmp_path):
+    axes = {"a": np.linspace(0.3, 2.1, 5), "b": np.array([0.0, 0.7])}
+    batched.CALLS.clear()
+    per_cell = simulate_sweep(batched, {}, axes, seeds=3, out=tmp_path / "one.nc", batch=1)
+    assert [kind for kind, _ in batched.CALLS] == ["one"] * 10
+    batched.CALLS.clear()
+    ds = simulate_sweep(batched, {}, axes, seeds=3, out=tmp_path / "four.nc", batch=4)
+    assert batched.CALLS == [("batch", 4), ("batch", 4), ("batch", 2)]
+    assert ds["loss_train"].values.tobytes() == per_cell["loss_train"].values.tobytes()
+    pooled = simulate_sweep(batched, {}, axes, seeds=3, out=tmp_path / "pool.nc", batch=4,
+                            workers=2)
+    assert pooled["loss_train"].values.tobytes() == per_cell["loss_train"].values.tobytes()
+
+
+def test_failing_cell_in_a_batch_falls_back_to_per_cell_runs(batched, tmp_path):
+    axes = {"a": np.array([0.5, 1.0, 1.5])}
+    batched.CALLS.clear()
+    ds = simulate_sweep(batched, {"fail_at": "1.0"}, axes, seeds=2, out=tmp_path / "s.nc",
+                        batch=3)
+    assert batched.CALLS == [("batch", 3), ("one", 0.5), ("one", 1.0), ("one", 1.5)]
+    np.testing.assert_array_equal(ds["cell_failed"].values, [False, True, False])
+    assert "batched toy failure at a=1.0" in ds.attrs["failures"][0]["error"]

@@ -10,6 +10,7 @@
     groklab sweep    --status PATH
     groklab figures
     groklab reproduce FIGURE|all [--quick] [--out DIR]
+                     [--workers N | --cluster ADDRESS] [--batch N] [--retries N]
     groklab report [--out DIR]
 
 A thin shell: each command parses ``key=value`` pairs, builds the model's ``Config`` through the
@@ -365,7 +366,10 @@ def sweep(
         typer.Option("--cluster", metavar="ADDRESS",
                      help="Simulate on Dask: tcp://HOST:PORT (a running scheduler) or local:N."),
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Grid cells per task.")] = 1,
+    batch: Annotated[
+        int, typer.Option("--batch", help="Grid cells per task (one vectorized call where the "
+                          "model has simulate_batch).")
+    ] = 1,
     retries: Annotated[
         int, typer.Option("--retries", help="Resubmissions of a task lost with its worker.")
     ] = 2,
@@ -469,9 +473,13 @@ class _SweepBar:
 
 
 def _print_sweep_status(info: dict) -> None:
-    shape = " × ".join(f"{k} ({n})" for k, n in info["shape"].items())
-    _out.print(f"Sweep {info['path']}: {info['model']} over {shape}, {info['seeds']} seeds per "
-               f"cell (id {info['sweep_id']})", soft_wrap=True)
+    if info.get("figure"):
+        _out.print(f"Cells of figure {info['figure']} ({info['variant']}) for {info['path']} "
+                   f"(id {info['sweep_id']})", soft_wrap=True)
+    else:
+        shape = " × ".join(f"{k} ({n})" for k, n in info["shape"].items())
+        _out.print(f"Sweep {info['path']}: {info['model']} over {shape}, {info['seeds']} seeds "
+                   f"per cell (id {info['sweep_id']})", soft_wrap=True)
     _out.print(f"cells: {info['done']} done, {info['failed']} failed, {info['pending']} pending "
                f"of {info['cells']}")
     holder = info["running"]
@@ -479,7 +487,8 @@ def _print_sweep_status(info: dict) -> None:
         _out.print(f"running: pid {holder.get('pid')} on {holder.get('host')} since "
                    f"{holder.get('since')}")
     elif info["pending"] or info["failed"]:
-        _out.print("not running: run the same sweep command again to resume")
+        again = "reproduce" if info.get("figure") else "sweep"
+        _out.print(f"not running: run the same {again} command again to resume")
     else:
         _out.print("complete" + ("" if info["consolidated"] else " (not consolidated yet: run "
                                  "the sweep command again to write the file)"))
@@ -546,20 +555,58 @@ def reproduce(
         bool, typer.Option("--quick", help="Small sizes, same physics (under a minute each).")
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_FIGURES_DIR,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Run the cells of grid figures (phase diagrams) on a "
+                     "local pool of N worker processes; they are kept in OUT/FIG.nc.d and a "
+                     "rerun resumes."),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", metavar="ADDRESS",
+                     help="Run the cells of grid figures on Dask: tcp://HOST:PORT (a running "
+                     "scheduler) or local:N."),
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Grid cells per task.")] = 1,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Resubmissions of a task lost with its worker.")
+    ] = 2,
 ) -> None:
     """Reproduce a figure (or all): PNG, PDF, data and checked claims.
 
+    With --workers or --cluster, figures made of independent cells (phase diagrams; `all`:
+    those among them) run their cells as tasks on that executor, with the same numbers as
+    without; the other figures run in this process.
+
     Exits with 1 when a claim fails or a figure cannot be computed.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
+    distributed = workers is not None or cluster is not None
     with _errors():
-        from groklab.figures import figure_ids, get_figure
+        from groklab.figures import figure_ids, get_figure, grid_figure_ids
         from groklab.figures import reproduce as run
+        from groklab.sweep import check_run_options
+        from groklab.sweep_exec import check_executor_options
 
         ids = figure_ids() if figure == "all" else [get_figure(figure).id]
         if not ids:
             raise ValueError("No figures are registered yet; nothing to reproduce.")
+        check_executor_options(workers, cluster)
+        check_run_options(batch, retries)
+        grids = set(grid_figure_ids())
+        if distributed and figure != "all" and ids[0] not in grids:
+            raise ValueError(
+                f"Figure {ids[0]!r} is not a grid of independent cells, so it runs in this "
+                f"process only; drop --workers/--cluster. Grid figures: "
+                f"{', '.join(sorted(grids))}."
+            )
     failed: list[str] = []
     broken: list[str] = []
     columns = (
@@ -567,13 +614,22 @@ def reproduce(
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=_out, transient=True) as progress:
         task = progress.add_task("reproducing", total=len(ids))
         for fid in ids:
             progress.update(task, description=f"{fid} ({'quick' if quick else 'full'})")
+            options = {}
+            if distributed and fid in grids:
+                options = {"workers": workers, "cluster": cluster, "batch": batch,
+                           "retries": retries, "report": _CellsBar(progress).update}
             try:
-                record = run(fid, quick=quick, out_dir=out)
+                record = run(fid, quick=quick, out_dir=out, **options)
+            except KeyboardInterrupt:
+                where = f" in {out / fid}.nc.d" if options else ""
+                raise _fail(f"Interrupted. Finished cells are saved{where}; run the same "
+                            "command again to resume.", code=130) from None
             except Exception as exc:  # one broken figure must not hide the others
                 broken.append(fid)
                 progress.console.print(
@@ -586,8 +642,12 @@ def reproduce(
             if not ok:
                 failed.append(fid)
             mark = "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
+            cells = record.get("executed")
+            ran = (f"; cells: {cells['computed']} computed, {cells['reused']} reused"
+                   + (f", {cells['retried']} retried" if cells["retried"] else "")
+                   if cells else "")
             progress.console.print(
-                f"{mark} {fid} ({record['variant']}, {record['seconds']:.1f} s): "
+                f"{mark} {fid} ({record['variant']}, {record['seconds']:.1f} s{ran}): "
                 f"{record['n_passed']}/{len(record['claims'])} claims pass",
                 soft_wrap=True,
             )
@@ -615,6 +675,24 @@ def reproduce(
             f"{len(failed)} of {len(ids)} figures have failing claims: {', '.join(failed)}.",
             code=1,
         )
+
+
+class _CellsBar:
+    """A second bar in the figures' progress: the cells of one grid figure (done / total,
+    running tasks, failures, ETA); removed when the figure is done."""
+
+    def __init__(self, progress) -> None:
+        self._progress = progress
+        self._task = None
+
+    def update(self, p) -> None:
+        text = f"  cells (running {p.running}, failed {p.failed})"
+        if self._task is None:
+            self._task = self._progress.add_task(text, total=p.total, completed=p.finished)
+        self._progress.update(self._task, description=text, completed=p.finished)
+        if p.finished == p.total and p.running == 0:
+            self._progress.remove_task(self._task)
+            self._task = None
 
 
 def _short(value: Any, limit: int = 160) -> str:

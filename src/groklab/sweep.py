@@ -25,6 +25,10 @@ the base plus the cell's axis values), as tasks on an executor of :mod:`groklab.
 (in-process, a process pool, or Dask), saving each finished cell in a resumable sweep folder
 (:class:`groklab.store.SweepStore`) and assembling one Dataset with dims ``(*swept, seed, t)``
 (:func:`assemble`; :func:`read_sweep` does it for a sweep still running or interrupted).
+
+:func:`run_cell_tasks` is the engine behind it, shared with the figure grids of
+:mod:`groklab.figures` (``groklab reproduce FIG --workers N``): distinct keyed cell specs → tasks
+on an executor → each finished cell saved in the locked sweep folder, finished cells reused.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ __all__ = [
     "theory_sweep",
     "simulate_sweep",
     "plan_simulation",
+    "run_cell_tasks",
+    "check_run_options",
     "assemble",
     "read_sweep",
     "sweep_status",
@@ -423,16 +429,64 @@ def simulate_sweep(
         kwargs = {} if seeds is None else {"seeds": seeds}
         ds = module.simulate_grid(base, **{k: np.asarray(v) for k, v in axes.items()}, **kwargs)
         return _describe(ds, module, base, axes, specs, "simulate")
+    check_run_options(batch, retries)
+    plan = plan_simulation(module, base_pairs, axes, seeds=seeds, specs=specs, times=times)
+    where = {key: index for key, index, _ in plan.cells}
+    results, failures, progress = run_cell_tasks(
+        plan.unique_cells(), plan.manifest,
+        sweep_exec.model_work(plan.manifest["module"], plan.seeds, times),
+        out=out, workers=workers, cluster=cluster, batch=batch, retries=retries, report=report,
+        describe=lambda key: {"cell": _cell_values(plan.axes, where[key])},
+    )
+    ds = assemble(plan.manifest, results, failures)
+    ds.attrs["executed"] = progress.summary()
+    return ds
+
+
+def check_run_options(batch: int, retries: int) -> None:
+    """``batch`` ≥ 1 and ``retries`` ≥ 0, or a clear error naming both."""
     if batch < 1 or retries < 0:
         raise InvalidParameterError(
             f"batch must be ≥ 1 and retries ≥ 0. Got batch={batch}, retries={retries}."
         )
-    plan = plan_simulation(module, base_pairs, axes, seeds=seeds, specs=specs, times=times)
-    todo = plan.unique_cells()
+
+
+def run_cell_tasks(
+    cells: Sequence[tuple[str, dict]],
+    manifest: Mapping[str, Any],
+    work,
+    *,
+    out: str | os.PathLike | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    batch: int = 1,
+    retries: int = 2,
+    report=None,
+    describe=None,
+):
+    """Compute the distinct ``(key, spec)`` cells on an executor, through the sweep store.
+
+    The engine behind :func:`simulate_sweep` and the figure grids of
+    :mod:`groklab.figures`: with ``out``, the folder ``out.d`` is locked, the manifest
+    written (or checked to be this same sweep), finished cells reused (each verified; a damaged
+    file raises naming it) and every new cell saved the moment its task returns. ``work`` says
+    what a task runs (:func:`groklab.sweep_exec.model_work` or
+    :func:`groklab.sweep_exec.function_work`); ``describe(key)`` adds fields to a failure
+    record (e.g. the cell's grid values).
+
+    Returns
+    -------
+    results, failures, progress
+        ``{key: Dataset}`` of the finished cells (reused and new), ``{key: record}`` of the
+        failed ones and the final :class:`groklab.sweep_exec.Progress`.
+    """
+    from groklab import sweep_exec
+
+    check_run_options(batch, retries)
+    specs = dict(cells)
+    todo = list(specs.items())
     results: dict[str, Any] = {}
     failures: dict[str, dict] = {}
-    configs = dict(todo)
-    where = {key: index for key, index, _ in plan.cells}
     store = None
     with contextlib.ExitStack() as stack:
         if out is not None:
@@ -440,18 +494,18 @@ def simulate_sweep(
 
             store = SweepStore(out)
             stack.enter_context(store.lock())
-            store.open(plan.manifest)
-            done = store.done_keys() & set(configs)
+            store.open(dict(manifest))
+            done = store.done_keys() & set(specs)
             results.update(store.cells(done))  # verified: a damaged file raises, naming it
             todo = [(k, c) for k, c in todo if k not in done]
-        progress = sweep_exec.Progress(total=len(configs), done=len(configs) - len(todo))
+        progress = sweep_exec.Progress(total=len(specs), done=len(specs) - len(todo))
         progress.reused = progress.done
 
         def on_done(key, ds):
-            results[key] = store.write_cell(key, ds, configs[key]) if store else ds
+            results[key] = store.write_cell(key, ds, specs[key]) if store else ds
 
         def on_failed(key, record):
-            record = {**record, "cell": _cell_values(plan.axes, where[key])}
+            record = {**record, **(describe(key) if describe else {})}
             failures[key] = record
             if store is not None:
                 store.write_failure(key, record)
@@ -460,16 +514,12 @@ def simulate_sweep(
             executor = sweep_exec.make_executor(workers, cluster)
             stack.callback(executor.close)
             sweep_exec.execute(
-                executor, sweep_exec.batches(todo, batch), module_name=plan.manifest["module"],
-                seeds=plan.seeds, times=times, on_done=on_done, on_failed=on_failed,
-                retries=retries, progress=progress, report=report,
+                executor, sweep_exec.batches(todo, batch), work=work, on_done=on_done,
+                on_failed=on_failed, retries=retries, progress=progress, report=report,
             )
         elif report is not None:
             report(progress)
-    ds = assemble(plan.manifest, results, failures)
-    ds.attrs["executed"] = {"reused": progress.reused, "computed": progress.done - progress.reused,
-                            "failed": progress.failed, "retried": progress.retried}
-    return ds
+    return results, failures, progress
 
 
 def _cell_values(axes: Mapping[str, Sequence], index: Sequence[int]) -> dict[str, Any]:
@@ -596,13 +646,20 @@ def read_sweep(path: str | os.PathLike):
 
     store = SweepStore(path)
     manifest = store.manifest()
+    if manifest.get("mode") == "figure":
+        raise ValueError(
+            f"{store.root} holds the cells of figure {manifest.get('figure')!r}, not a model "
+            "sweep: read them with groklab.figures.read_grid, `groklab sweep --status "
+            f"{store.path}` shows the progress."
+        )
     keys = {key for key, _ in manifest["cells"]}
     return assemble(manifest, store.cells(keys), store.failures())
 
 
 def sweep_status(path: str | os.PathLike) -> dict[str, Any]:
-    """Progress of the sweep at ``path``: counts of cells done, failed and pending, who holds
-    the lock, and the failures. Verifies every finished cell (naming a damaged file)."""
+    """Progress of the sweep (or figure grid) at ``path``: counts of cells done, failed and
+    pending, who holds the lock, and the failures. Verifies every finished cell (naming a
+    damaged file)."""
     from groklab.store import SweepStore
 
     store = SweepStore(path)
@@ -611,14 +668,17 @@ def sweep_status(path: str | os.PathLike) -> dict[str, Any]:
     store.cells(keys)  # verify: corruption is reported here, naming the file
     done = store.done_keys() & keys
     failures = {k: v for k, v in store.failures().items() if k in keys and k not in done}
+    figure = manifest.get("mode") == "figure"
     return {
         "path": str(store.path),
         "folder": str(store.root),
-        "model": manifest["model"],
+        "model": manifest.get("model"),
+        "figure": manifest.get("figure"),
+        "variant": manifest.get("variant"),
         "sweep_id": manifest["sweep_id"],
-        "grid": manifest["grid"],
-        "shape": {k: len(v) for k, v in manifest["axes"].items()},
-        "seeds": manifest["seeds"],
+        "grid": manifest.get("grid", {}),
+        "shape": {} if figure else {k: len(v) for k, v in manifest["axes"].items()},
+        "seeds": manifest.get("seeds"),
         "cells": len(keys),
         "done": len(done),
         "failed": len(failures),

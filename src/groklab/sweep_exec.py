@@ -1,10 +1,20 @@
-"""Executors of simulated sweeps: in-process, a local process pool, or a Dask cluster.
+"""Executors of sweeps (model simulations, figure grids): in-process, a local process pool,
+or a Dask cluster.
 
 A sweep is split into **tasks**; a task is a batch of grid cells (one cell by default) that one
-worker simulates with the model's ``simulate(config, seeds=n)``, one cell after the other, and
-returns to the client as ``{cell key: Dataset}`` (or a :class:`CellError` for a cell whose
-simulation raised). The client (:func:`execute`) writes each cell to the store the moment its
-task finishes, so the store never depends on a file system shared with the workers.
+worker computes and returns to the client as ``{cell key: Dataset}`` (or a :class:`CellError`
+for a cell that raised). The client (:func:`execute`) writes each cell to the store the moment
+its task finishes, so the store never depends on a file system shared with the workers. Two
+kinds of task:
+
+* :func:`run_cells` (model sweeps, :func:`model_work`): the model's
+  ``simulate(config, seeds=n)`` per cell. A model module that defines
+  ``simulate_batch(configs, seeds=n[, times=...])`` (a list of Datasets, each bit-identical to
+  ``simulate`` of its config) gets the whole batch of a task in **one** call, so a batch of cells
+  sharing a dataset stays one vectorized computation; without it the cells of a task run one
+  after the other (sharing the worker's JIT cache).
+* :func:`run_function` (figure grids, :func:`function_work`): a module-level function
+  ``compute_cell(spec) -> Dataset``, named ``"module:function"``, per cell spec.
 
 Faults:
 
@@ -39,9 +49,15 @@ __all__ = [
     "InProcessExecutor",
     "PoolExecutor",
     "Progress",
+    "batches",
+    "check_executor_options",
     "execute",
+    "function_work",
     "make_executor",
+    "model_work",
+    "resolve",
     "run_cells",
+    "run_function",
 ]
 
 
@@ -53,24 +69,77 @@ class CellError:
     detail: str = ""
 
 
+def _cell_error(exc: BaseException) -> CellError:
+    return CellError(f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)[-3:]))
+
+
 def run_cells(module_name: str, cells: Sequence[tuple[str, dict]], seeds: int,
               times: Sequence[float] | None = None) -> dict[str, Any]:
-    """The task: simulate each ``(key, config dict)`` of ``cells`` with ``seeds`` seeds.
+    """The task of a model sweep: simulate each ``(key, config dict)`` of ``cells`` with
+    ``seeds`` seeds.
 
     Runs on a worker. Returns ``{key: Dataset}``, with a :class:`CellError` in place of the
-    Dataset of a cell whose config or simulation raised.
+    Dataset of a cell whose config or simulation raised. With the model's ``simulate_batch``
+    and more than one cell, the batch is one call; if that call raises, the cells run one by
+    one, so that only the cell at fault is recorded as failed.
     """
     module = importlib.import_module(module_name)
+    kwargs = {} if times is None else {"times": list(times)}
+    batched = getattr(module, "simulate_batch", None)
+    if batched is not None and len(cells) > 1:
+        try:
+            configs = [module.Config(**values) for _, values in cells]
+            results = list(batched(configs, seeds=seeds, **kwargs))
+            if len(results) == len(cells):
+                return {key: ds for (key, _), ds in zip(cells, results, strict=True)}
+        except Exception:  # noqa: S110  (the per-cell runs below name the failing cell)
+            pass
     out: dict[str, Any] = {}
     for key, values in cells:
         try:
-            config = module.Config(**values)
-            kwargs = {} if times is None else {"times": list(times)}
-            out[key] = module.simulate(config, seeds=seeds, **kwargs)
+            out[key] = module.simulate(module.Config(**values), seeds=seeds, **kwargs)
         except Exception as exc:  # a failed cell must not sink the rest of the batch
-            out[key] = CellError(f"{type(exc).__name__}: {exc}",
-                                 "".join(traceback.format_exception(exc)[-3:]))
+            out[key] = _cell_error(exc)
     return out
+
+
+def resolve(ref: str) -> Callable:
+    """The module-level function named by ``"package.module:function"`` (imported here)."""
+    module_name, _, name = ref.partition(":")
+    if not module_name or not name:
+        raise ValueError(f"A cell function is named 'module:function'. Got {ref!r} instead.")
+    fn = getattr(importlib.import_module(module_name), name, None)
+    if not callable(fn):
+        raise ValueError(f"{ref!r} does not name a function of module {module_name!r}.")
+    return fn
+
+
+def run_function(ref: str, cells: Sequence[tuple[str, dict]]) -> dict[str, Any]:
+    """The task of a figure grid: ``fn(spec)`` for each ``(key, spec)`` of ``cells``, ``fn``
+    the function named by ``ref`` (see :func:`resolve`). Returns ``{key: Dataset}``, with a
+    :class:`CellError` for a cell that raised."""
+    fn = resolve(ref)
+    out: dict[str, Any] = {}
+    for key, spec in cells:
+        try:
+            out[key] = fn(dict(spec))
+        except Exception as exc:  # a failed cell must not sink the rest of the batch
+            out[key] = _cell_error(exc)
+    return out
+
+
+#: What the client submits for a task: ``work(cells) -> (function, args)``.
+Work = Callable[[list], tuple[Callable, tuple]]
+
+
+def model_work(module_name: str, seeds: int, times: Sequence[float] | None = None) -> Work:
+    """Tasks that simulate the cells of a model sweep (:func:`run_cells`)."""
+    return lambda cells: (run_cells, (module_name, list(cells), seeds, times))
+
+
+def function_work(ref: str) -> Work:
+    """Tasks that call the cell function ``ref`` on each cell spec (:func:`run_function`)."""
+    return lambda cells: (run_function, (ref, list(cells)))
 
 
 # ---- executors -------------------------------------------------------------------------------
@@ -98,7 +167,8 @@ class InProcessExecutor:
     def inflight(self) -> int:
         return len(self._queue)
 
-    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False,
+               label: str = "") -> None:
         self._queue.append((task_id, fn, args))
 
     def wait(self, timeout: float) -> list[Outcome]:
@@ -136,7 +206,8 @@ class PoolExecutor:
     def inflight(self) -> int:
         return len(self._futures) + len(self._queue)
 
-    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False,
+               label: str = "") -> None:
         # isolated tasks go first: they run alone, as soon as the pool is idle
         entry = (task_id, fn, args, isolate)
         if isolate:
@@ -243,9 +314,10 @@ class DaskExecutor:
     def inflight(self) -> int:
         return len(self._futures)
 
-    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False) -> None:
+    def submit(self, task_id: int, fn: Callable, args: tuple, isolate: bool = False,
+               label: str = "") -> None:
         # the scheduler itself quarantines a task whose worker died (allowed-failures)
-        key = f"groklab-cell-{args[1][0][0]}-task{task_id}-try{next(self._attempt)}"
+        key = f"groklab-cell-{label}-task{task_id}-try{next(self._attempt)}"
         future = self.client.submit(fn, *args, key=key, pure=False)
         self._futures[future] = task_id
 
@@ -294,8 +366,8 @@ def _positive_int(text: str, what: str) -> int:
     return value
 
 
-def make_executor(workers: int | None = None, cluster: str | None = None):
-    """The executor for ``--workers N`` / ``--cluster ADDRESS`` (neither: in-process)."""
+def check_executor_options(workers: int | None = None, cluster: str | None = None) -> None:
+    """Validate ``--workers N`` / ``--cluster ADDRESS`` before any work (ValueError)."""
     if workers is not None and cluster is not None:
         raise ValueError("Give --workers (a local process pool) or --cluster (Dask), not both.")
     if cluster is not None:
@@ -304,10 +376,18 @@ def make_executor(workers: int | None = None, cluster: str | None = None):
                 f"--cluster must be a scheduler address tcp://HOST:PORT or local:N. Got "
                 f"{cluster!r} instead."
             )
+        if cluster.startswith("local:"):
+            _positive_int(cluster[len("local:"):], "--cluster local:N")
+    if workers is not None and workers < 1:
+        raise ValueError(f"--workers must be at least 1. Got {workers} instead.")
+
+
+def make_executor(workers: int | None = None, cluster: str | None = None):
+    """The executor for ``--workers N`` / ``--cluster ADDRESS`` (neither: in-process)."""
+    check_executor_options(workers, cluster)
+    if cluster is not None:
         return DaskExecutor(cluster)
     if workers is not None:
-        if workers < 1:
-            raise ValueError(f"--workers must be at least 1. Got {workers} instead.")
         return PoolExecutor(workers)
     return InProcessExecutor()
 
@@ -329,29 +409,38 @@ class Progress:
     def finished(self) -> int:
         return self.done + self.failed
 
+    def summary(self) -> dict[str, int]:
+        """Cells reused from the store, computed, failed, and task resubmissions."""
+        return {"reused": self.reused, "computed": self.done - self.reused,
+                "failed": self.failed, "retried": self.retried}
+
 
 def execute(
     executor,
     tasks: Sequence[Sequence[tuple[str, dict]]],
     *,
-    module_name: str,
-    seeds: int,
-    times: Sequence[float] | None,
+    work: Work,
     on_done: Callable[[str, Any], None],
     on_failed: Callable[[str, dict], None],
     retries: int = 2,
     progress: Progress | None = None,
     report: Callable[[Progress], None] | None = None,
 ) -> Progress:
-    """Run ``tasks`` (each a list of ``(key, config dict)``) on ``executor``.
+    """Run ``tasks`` (each a list of ``(key, spec)``) on ``executor``; ``work(cells)`` gives
+    the function and arguments of a task (:func:`model_work`, :func:`function_work`).
 
     ``on_done(key, Dataset)`` and ``on_failed(key, record)`` are called in the client as each
     task returns. A task lost with its worker is resubmitted up to ``retries`` times.
     """
     progress = progress or Progress(total=sum(len(t) for t in tasks))
     attempts = {i: 0 for i in range(len(tasks))}
-    for i, cells in enumerate(tasks):
-        executor.submit(i, run_cells, (module_name, list(cells), seeds, times))
+
+    def submit(i: int, isolate: bool = False) -> None:
+        fn, args = work(list(tasks[i]))
+        executor.submit(i, fn, args, isolate=isolate, label=tasks[i][0][0])
+
+    for i in range(len(tasks)):
+        submit(i)
     while executor.inflight:
         progress.running = min(executor.inflight, executor.capacity)
         if report is not None:
@@ -371,8 +460,7 @@ def execute(
             attempts[outcome.task_id] += 1
             if attempts[outcome.task_id] <= retries:
                 progress.retried += 1
-                executor.submit(outcome.task_id, run_cells,
-                                (module_name, list(cells), seeds, times), isolate=True)
+                submit(outcome.task_id, isolate=True)
                 continue
             error = f"{type(outcome.value).__name__}: {outcome.value}"
             for key, _ in cells:

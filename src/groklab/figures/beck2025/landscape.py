@@ -36,6 +36,9 @@ time ``t_gen_acc(0.95)`` = first t (GD steps) with A_gen ≥ 0.95 of the 1-D gra
 (:func:`groklab.models.separability_1d.theory_grid`, LSODA with event functions) over
 σ ∈ [8, 16] × 1 − 2λ ∈ [10⁻⁶, 10⁻²] (log), η = 0.01, S₀ = 0.1, b₀ = 0 (claim 19). Erratum 6:
 the paper's caption says 0.95 while its colour bar reads "t | Acc(t) = 1 − ε"; groklab uses 0.95.
+Fig. 3 is a grid recipe (:class:`groklab.figures.Grid`): one cell per σ row of the map (one flow
+per 1 − 2λ value) plus one for the left panel, so ``groklab reproduce beck2025/fig3 --workers N``
+or ``--cluster ADDRESS`` runs the rows as tasks, with the same bits as in one process.
 """
 
 from __future__ import annotations
@@ -44,11 +47,12 @@ import math
 
 import numpy as np
 
+from groklab.figures import Grid, register
 from groklab.figures import claim as _claim
-from groklab.figures import register
 from groklab.figures.beck2025.ensemble import PAPER
 
-__all__ = ["claims_fig2", "claims_fig3", "compute_fig2", "compute_fig3", "plot_fig2", "plot_fig3"]
+__all__ = ["assemble_fig3", "claims_fig2", "claims_fig3", "compute_fig2", "compute_fig3",
+           "compute_fig3_cell", "fig3_cells", "plot_fig2", "plot_fig3"]
 
 SIGMA, ETA, S0_NORM, T_MAX = 5.0, 0.01, 0.1, 1e6
 HIST_LAMS = (0.05, 0.48, 0.52, 0.8)
@@ -373,29 +377,58 @@ def _w_svm_closed(x2: float) -> tuple[float, float]:
     return M**2 * (1.0 / M) / (1 + M**2), -1.0 / (1 + M**2)
 
 
-def compute_fig3(n_sigma: int, n_l12: int):
-    """Fig. 3 data: w_SVM for λ ∈ {0.75, 0.5, 0} (closed form and QP) and the 1-D
-    ``t_gen_acc(0.95)`` map on an ``n_sigma`` × ``n_l12`` grid (σ linear, 1 − 2λ log)."""
+#: (n_sigma, n_l12) of the Fig. 3 map: quick and full.
+FIG3_SIZES = {True: (9, 9), False: (33, 41)}
+
+
+def _fig3_axes(n_sigma: int, n_l12: int) -> tuple[np.ndarray, np.ndarray]:
+    """σ (linear) and 1 − 2λ (log) of the map."""
+    return np.linspace(*FIG3_SIGMA, n_sigma), np.logspace(*np.log10(FIG3_L12), n_l12)
+
+
+def fig3_cells(n_sigma: int, n_l12: int) -> list[dict]:
+    """The cells of Fig. 3: the left panel, then one per σ row of the map."""
+    sig, _ = _fig3_axes(n_sigma, n_l12)
+    return [{"part": "w_svm"}] + [{"part": "row", "sigma": float(v), "n_l12": n_l12}
+                                  for v in sig]
+
+
+def compute_fig3_cell(spec: dict):
+    """One cell of Fig. 3: ``part="w_svm"``: w_SVM for λ ∈ {0.75, 0.5, 0} (closed form and
+    QP); ``part="row"``: ``t_gen_acc(0.95)`` along 1 − 2λ at one σ (one flow per value)."""
     import xarray as xr
 
     from groklab.models import separability_1d as m1
     from groklab.theory import separability as th
 
-    x2 = np.array([1 - 2 * lam for lam in FIG3_LAMS])
-    closed = np.array([_w_svm_closed(x) for x in x2])
-    qp = np.array([(mm.S[0], mm.b) for mm in (th.max_margin(np.array([[-1.0], [x]]))
-                                               for x in x2)])
-    sig = np.linspace(*FIG3_SIGMA, n_sigma)
-    l12 = np.logspace(*np.log10(FIG3_L12), n_l12)
+    if spec["part"] == "w_svm":
+        x2 = np.array([1 - 2 * lam for lam in FIG3_LAMS])
+        closed = np.array([_w_svm_closed(x) for x in x2])
+        qp = np.array([(mm.S[0], mm.b) for mm in (th.max_margin(np.array([[-1.0], [x]]))
+                                                   for x in x2)])
+        return xr.Dataset({"x2": ("lam_set", x2), "w_svm_closed": (("lam_set", "comp"), closed),
+                           "w_svm_qp": (("lam_set", "comp"), qp)})
+    if spec["part"] != "row":
+        raise ValueError(f"Unknown cell part {spec['part']!r}: expected 'w_svm' or 'row'.")
+    _, l12 = _fig3_axes(1, int(spec["n_l12"]))
     base = m1.Config(lam=0.49, sigma=FIG3_SIGMA[0], eta=FIG3_ETA, S0=FIG3_S0, b0=FIG3_B0,
                      threshold=FIG3_LEVEL)
-    grid = m1.theory_grid(base, sigma=sig, lam=0.5 * (1 - l12))
+    grid = m1.theory_grid(base, sigma=np.array([float(spec["sigma"])]), lam=0.5 * (1 - l12))
+    return xr.Dataset({"t_gen_acc": ("l12", grid["t_gen"].values[0])}, coords={"l12": l12})
+
+
+def assemble_fig3(n_sigma: int, n_l12: int, cells: list):
+    """Fig. 3's Dataset from the cells of :func:`fig3_cells` (in that order)."""
+    import xarray as xr
+
+    sig, l12 = _fig3_axes(n_sigma, n_l12)
+    left, rows = cells[0], cells[1:]
     ds = xr.Dataset(
         {
-            "x2": ("lam_set", x2),
-            "w_svm_closed": (("lam_set", "comp"), closed),
-            "w_svm_qp": (("lam_set", "comp"), qp),
-            "t_gen_acc": (("sigma", "l12"), grid["t_gen"].values),
+            "x2": ("lam_set", left["x2"].values),
+            "w_svm_closed": (("lam_set", "comp"), left["w_svm_closed"].values),
+            "w_svm_qp": (("lam_set", "comp"), left["w_svm_qp"].values),
+            "t_gen_acc": (("sigma", "l12"), np.stack([c["t_gen_acc"].values for c in rows])),
         },
         coords={"lam_set": list(FIG3_LAMS), "comp": ["S", "b"], "sigma": sig, "l12": l12},
     )
@@ -405,6 +438,20 @@ def compute_fig3(n_sigma: int, n_l12: int):
                     grokking_time=DEF_T_GEN, erratum="Fig. 3 caption 0.95 vs colour bar 1 − ε; "
                     "groklab uses 0.95")
     return ds
+
+
+def _fig3_grid() -> Grid:
+    return Grid(cells=lambda quick: fig3_cells(*FIG3_SIZES[quick]),
+                compute_cell=compute_fig3_cell,
+                assemble=lambda quick, cells: assemble_fig3(*FIG3_SIZES[quick], cells))
+
+
+def compute_fig3(n_sigma: int, n_l12: int):
+    """Fig. 3 data: w_SVM for λ ∈ {0.75, 0.5, 0} (closed form and QP) and the 1-D
+    ``t_gen_acc(0.95)`` map on an ``n_sigma`` × ``n_l12`` grid (σ linear, 1 − 2λ log), every
+    cell computed in this process."""
+    cells = [compute_fig3_cell(spec) for spec in fig3_cells(n_sigma, n_l12)]
+    return assemble_fig3(n_sigma, n_l12, cells)
 
 
 def plot_fig3(ds, path) -> None:
@@ -482,8 +529,7 @@ register(
     paper=PAPER,
     number="3",
     title="1-D feasible set and w_SVM; 1-D grokking time t_gen_acc(0.95) over (1 − 2λ, σ)",
-    compute_quick=lambda: compute_fig3(n_sigma=9, n_l12=9),
-    compute_full=lambda: compute_fig3(n_sigma=33, n_l12=41),
+    grid=_fig3_grid(),
     plot=plot_fig3,
     claims=claims_fig3,
     description="Left: {(S, b): Sx_i + b ≤ −1} for x = (−1, 1 − 2λ), λ = 0.75, 0.5, 0, with "

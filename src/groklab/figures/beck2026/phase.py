@@ -21,21 +21,30 @@ Accuracy: Eq. 5 (exact Gaussian population).
 
 Fig. 6: d = 1400, N = 2000 (λ = 0.7); Fig. 15: d = 800, N = 2000 (λ = 0.4). Grids (full):
 σ_n log-spaced, 20 values in [0.1, 6]; σ_f 20 values in [0.05, 1]; left panel σ_f ∈ {0.5, 0.8}.
-Quick: d = 140 (80), N = 200, an 8 × 8 grid. The end-to-end wall time is in ``attrs``.
+Quick: d = 140 (80), N = 200, a 7 × 5 grid. The wall time of the diagram is in ``attrs``.
+
+Both figures are grid recipes (:class:`groklab.figures.Grid`): one cell per σ_f row of the
+diagram (the α = 0.4 solve at σ_n = 1 and the row of warm-started max-margin QPs) and one per
+left-panel σ_f (the α = 0.4 solves along σ_n); each cell redraws the data from ``SEED``, so it
+depends on its spec alone and the rows can run on a process pool or a Dask cluster
+(``groklab reproduce beck2026/fig6 --workers N``) with the same bits as in one process.
+``diagram_wall_s`` is the sum of the row cells' compute times (the diagram's cost on one core).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 import numpy as np
 
-from groklab.figures import claim, register
+from groklab.figures import Grid, claim, register
 from groklab.theory import logit_reg as lr
 from groklab.theory.separability import max_margin
 
-__all__ = ["benefit_root", "claims_phase", "compute_phase"]
+__all__ = ["assemble_phase", "benefit_root", "claims_phase", "compute_phase",
+           "compute_phase_cell", "phase_cells"]
 
 PAPER = "Beck, Bar-Sinai, Levi 2026 (arXiv:2602.12039)"
 ALPHA, MU_F, SEED = 0.4, 1.0, 0
@@ -79,19 +88,55 @@ def benefit_root(sigma_n: np.ndarray, diff: np.ndarray) -> float:
     return float(np.exp(np.log(sigma_n[i]) + f * (np.log(sigma_n[i + 1]) - np.log(sigma_n[i]))))
 
 
-def compute_phase(fig: str, quick: bool):
-    import xarray as xr
-
-    start = time.perf_counter()
-    d, n = SIZES[fig][quick]
+def _grids(quick: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(σ_n, σ_f) of the diagram."""
     k, step = GRID[quick]
     sn = np.logspace(math.log10(0.1), math.log10(6.0), k)
     sf = np.round(np.arange(0.05, 1.0 + 1e-9, step), 10)
+    return sn, sf
+
+
+def phase_cells(fig: str, quick: bool) -> list[dict]:
+    """The cells of the figure: one per diagram row (σ_f), then one per left-panel σ_f."""
+    _, sf = _grids(quick)
+    return ([{"fig": fig, "quick": quick, "part": "row", "sigma_f": float(f)} for f in sf]
+            + [{"fig": fig, "quick": quick, "part": "left", "sigma_f": float(f)}
+               for f in LEFT_SIGMA_F])
+
+
+def compute_phase_cell(spec: dict):
+    """One cell: ``part="row"``: the α = 0.4 accuracy at (σ_f, σ_n = 1) and the α = 0
+    accuracies along σ_n; ``part="left"``: the α = 0.4 accuracies along σ_n. The data are
+    redrawn from ``SEED``; ``attrs["seconds"]`` is the cell's compute time."""
+    import xarray as xr
+
+    start = time.perf_counter()
+    quick, f = bool(spec["quick"]), float(spec["sigma_f"])
+    d, n = SIZES[spec["fig"]][quick]
+    sn, _ = _grids(quick)
     g = np.random.default_rng(SEED).standard_normal((n, d))
-    a_reg = np.array([_acc_reg(g, f, 1.0) for f in sf])
-    a0 = np.array([_acc_svm_row(g, f, sn) for f in sf])
-    diagram_s = time.perf_counter() - start
-    left_reg = np.array([[_acc_reg(g, f, s) for s in sn] for f in LEFT_SIGMA_F])
+    if spec["part"] == "row":
+        data = {"acc_reg": ((), _acc_reg(g, f, 1.0)), "acc_0": ("sigma_n", _acc_svm_row(g, f, sn))}
+    elif spec["part"] == "left":
+        data = {"left_acc_reg": ("sigma_n", np.array([_acc_reg(g, f, s) for s in sn]))}
+    else:
+        raise ValueError(f"Unknown cell part {spec['part']!r}: expected 'row' or 'left'.")
+    return xr.Dataset(data, coords={"sigma_n": sn},
+                      attrs={"seconds": time.perf_counter() - start})
+
+
+def assemble_phase(fig: str, quick: bool, cells: list):
+    """The figure's Dataset from the cells of :func:`phase_cells` (in that order)."""
+    import xarray as xr
+
+    d, n = SIZES[fig][quick]
+    sn, sf = _grids(quick)
+    k = sn.size
+    rows, left = cells[: sf.size], cells[sf.size:]
+    a_reg = np.array([float(c["acc_reg"].values) for c in rows])
+    a0 = np.stack([c["acc_0"].values for c in rows])
+    diagram_s = float(sum(c.attrs["seconds"] for c in rows))
+    left_reg = np.stack([c["left_acc_reg"].values for c in left])
     left_svm = a0[[int(np.flatnonzero(np.isclose(sf, f))[0]) for f in LEFT_SIGMA_F]]
     ds = xr.Dataset(
         {
@@ -110,11 +155,23 @@ def compute_phase(fig: str, quick: bool):
                "alpha0_method": "max-margin direction (GD t → ∞ limit), not GD at 20k epochs",
                "alpha_method": "converged minimizer (damped Newton, |grad| < 1e-10)",
                "diagram_wall_s": diagram_s, "diagram_cells": k * sf.size,
-               "wall_time_note": f"{sf.size}×{k} diagram end to end in {diagram_s:.1f} s "
+               "wall_time_note": f"{sf.size}×{k} diagram in {diagram_s:.1f} s of compute "
                                  f"(data, {sf.size} Newton solves, {k * sf.size} max-margin "
                                  "QPs)"},
     )
     return ds
+
+
+def _grid(fig: str) -> Grid:
+    return Grid(cells=functools.partial(phase_cells, fig), compute_cell=compute_phase_cell,
+                assemble=functools.partial(assemble_phase, fig))
+
+
+def compute_phase(fig: str, quick: bool):
+    """The figure's Dataset, every cell computed in this process."""
+    from groklab.figures import compute_grid
+
+    return compute_grid(_grid(fig), quick)
 
 
 def plot_phase(ds, path) -> None:
@@ -194,9 +251,7 @@ for _fig, _lam in (("fig6", 0.7), ("fig15", 0.4)):
     register(
         f"beck2026/{_fig}", paper=PAPER, number=_fig[3:],
         title=f"benefit phase diagram A(α = 0.4) − A(α = 0) in (σ_n, σ_f) at λ = {_lam}",
-        compute_quick=lambda f=_fig: compute_phase(f, True),
-        compute_full=lambda f=_fig: compute_phase(f, False),
-        plot=plot_phase, claims=claims_phase,
+        grid=_grid(_fig), plot=plot_phase, claims=claims_phase,
         description="α = 0.4: converged minimizer; α = 0: max-margin direction (GD's t → ∞ "
                     "limit); σ_n* by root-finding; wall time of the diagram in attrs.",
     )
