@@ -57,8 +57,14 @@ PURPOSES = {"noise": 11, "probe": 12, "lanczos": 13}
 
 
 def chain_keys(seed: int, n_chains: int, purpose: str = "noise") -> jax.Array:
-    """``n_chains`` PRNG keys derived from ``(seed, purpose, chain index)`` only."""
-    base = jax.random.fold_in(jax.random.PRNGKey(seed), PURPOSES[purpose])
+    """``n_chains`` PRNG keys derived from ``(seed, purpose, chain index)`` only (one compiled
+    call, cached per ``n_chains`` and purpose: an eager ``vmap`` would be retraced every time)."""
+    return _chain_keys(jnp.asarray(seed, jnp.int64), n_chains, PURPOSES[purpose])
+
+
+@partial(jax.jit, static_argnums=(1, 2))
+def _chain_keys(seed, n_chains: int, purpose: int):
+    base = jax.random.fold_in(jax.random.PRNGKey(seed), purpose)
     return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(n_chains))
 
 

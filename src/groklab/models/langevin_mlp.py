@@ -49,8 +49,8 @@ from groklab._config import InvalidParameterError
 from groklab.models._common import label_variables, result_attrs, seed_list
 from groklab.models.langevin_mlp_config import Config
 
-__all__ = ["ID", "Config", "analyze", "curvature", "default_times", "equilibrate", "predict",
-           "pretrain", "sample", "simulate"]
+__all__ = ["ID", "Config", "analyze", "curvature", "default_times", "equilibrate",
+           "halve_unstable_steps", "predict", "pretrain", "sample", "simulate"]
 
 ID = "langevin-mlp"
 TIME_UNIT = "steps"
@@ -68,6 +68,7 @@ _ATTRS = {
     "accept": ("MALA acceptance rate since the previous record (EM: 1)", "1"),
     "eta": ("Langevin step η", "1"),
     "ell": ("per-point loss ℓ_i (opt-in record)", "1"),
+    "proj": ("v_a·(θ − θ_ref) along given directions (opt-in record)", "1"),
     "margin": ("margin m_i (opt-in record)", "1"),
     "theta_final": ("θ after the last step", "1"),
 }
@@ -100,7 +101,7 @@ def pretrain(config: Config, seed: int | None = None) -> dict:
         out = dict(data) | _pretrain(config, data)
         net = Net.of(config)
         train = {"X": data["X"], "y": data["y"]}
-        out["lambda_1"] = float(lanczos_top(net.potential, out["theta0"], train, k=1,
+        out["lambda_1"] = float(lanczos_top(_potential(net), out["theta0"], train, k=1,
                                             n_iter=40, seed=seed)[0])
         if len(_CACHE) > 64:
             _CACHE.clear()
@@ -152,6 +153,8 @@ def _observe(net, c_boundary: float, extras: tuple = ()):
             rec["ell"] = ell
         if "margin" in extras:
             rec["margin"] = net.margins(theta, data["X"], data["y"])
+        if "proj" in extras:
+            rec["proj"] = data["V"] @ (theta - data["ref"])
         return rec
 
     return observe
@@ -168,7 +171,7 @@ def _potential(net):
 def simulate(config: Config, times: Sequence[int] | None = None,
              seeds: int | Sequence[int] = 1, temperatures: Sequence[float] | None = None,
              chains: int | None = None, *, theta_start=None, etas=None, stream: int = 0,
-             record: Sequence[str] = (), keep_state: bool = False):
+             record: Sequence[str] = (), keep_state: bool = False, projection=None):
     """Langevin chains from each seed's θ0, batched over temperatures × chains in one compiled
     call per seed (the seeds share the compiled kernel).
 
@@ -185,7 +188,10 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     stream : noise stream (0: the default keys; k > 0 folds k into every chain's key, so that
         successive continuation calls draw fresh noise).
     record : opt-in extras recorded at every record: ``"ell"`` (per-point losses ℓ_i, dim
-        ``point``) and ``"margin"`` (margins m_i).
+        ``point``), ``"margin"`` (margins m_i) and ``"proj"`` (dim ``mode``: the projections
+        v_a·(θ − θ_ref) of spec §2.8 (c); needs ``projection``).
+    projection : ``(theta_ref, V)`` with θ_ref (n_seeds, P) and unit directions V
+        (n_seeds, k, P), e.g. θ0 and the top Hessian eigenvectors at θ0; only with "proj".
     keep_state : also return ``theta_final`` (seed, [T], [chain], ``param``), θ after the
         last step.
 
@@ -199,7 +205,7 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     """
     import xarray as xr
 
-    from groklab.dynamics import jax, jnp
+    from groklab.dynamics import jnp
     from groklab.dynamics.gd import as_increments, pop_finite_or_raise
     from groklab.dynamics.langevin import chain_keys, langevin_chains
     from groklab.models.langevin_mlp_net import Net
@@ -218,9 +224,19 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     net = Net.of(config)
     C = len(T_list) * n_ch
     extras = tuple(sorted(set(record)))
-    if set(extras) - {"ell", "margin"}:
-        raise InvalidParameterError(f"record must be a subset of ('ell', 'margin'). Got "
-                                    f"{tuple(record)!r} instead.")
+    if set(extras) - {"ell", "margin", "proj"}:
+        raise InvalidParameterError(f"record must be a subset of ('ell', 'margin', 'proj'). "
+                                    f"Got {tuple(record)!r} instead.")
+    if ("proj" in extras) != (projection is not None):
+        raise InvalidParameterError("record='proj' and projection=(theta_ref, V) go together: "
+                                    "pass both or neither.")
+    if projection is not None:
+        ref_all, V_all = (np.asarray(a, float) for a in projection)
+        if ref_all.shape != (len(seeds), net.n_params) or V_all.ndim != 3 \
+                or V_all.shape[::2] != (len(seeds), net.n_params):
+            raise InvalidParameterError(
+                f"projection must be (theta_ref (n_seeds, P), V (n_seeds, k, P)) with n_seeds="
+                f"{len(seeds)}, P={net.n_params}. Got shapes {ref_all.shape}, {V_all.shape}.")
     T_arr = np.repeat(np.asarray(T_list, float), n_ch)
     out: dict[str, list] = {}
     pre, finals = [], []
@@ -234,6 +250,8 @@ def simulate(config: Config, times: Sequence[int] | None = None,
         pre.append({k: p[k] for k in ("steps", "reached", "step_1e-2", "step_1e-4",
                                       "lambda_1")} | {"seed": s})
         data = {k: jnp.asarray(p[k], dt) for k in ("X", "y", "X_test", "y_test")}
+        if projection is not None:
+            data |= {"ref": jnp.asarray(ref_all[i_s], dt), "V": jnp.asarray(V_all[i_s], dt)}
         data = {k: jnp.broadcast_to(v, (C, *v.shape)) for k, v in data.items()}
         data["T"] = jnp.asarray(T_arr, dt)
         theta0 = (jnp.broadcast_to(jnp.asarray(p["theta0"], dt), (C, net.n_params))
@@ -241,10 +259,7 @@ def simulate(config: Config, times: Sequence[int] | None = None,
                   jnp.asarray(np.asarray(theta_start)[i_s].reshape(C, net.n_params), dt))
         # one key per (seed, T index, chain index): a chain's noise does not depend on the
         # number of temperatures or chains in the batch
-        keys = jax.vmap(lambda kt: jax.vmap(lambda i: jax.random.fold_in(kt, i))(
-            jnp.arange(n_ch)))(chain_keys(s, len(T_list))).reshape(C, -1)
-        if stream:
-            keys = jax.vmap(lambda k: jax.random.fold_in(k, stream))(keys)
+        keys = _grid_keys_fn()(chain_keys(s, len(T_list)), n_ch, stream)
         rec = langevin_chains(_potential(net), _observe(net, config.c_boundary, extras), theta0,
                               data, jnp.asarray(T_arr, dt), jnp.asarray(np.repeat(eta, n_ch), dt),
                               keys, jnp.asarray(inc), method=config.method, data_axis=0,
@@ -278,7 +293,8 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     state_dims, state_index = (*dims, "param"), (*index, slice(None))
     dims.append("t")
     index.append(slice(None))
-    variables = {k: ((*dims, "point") if k in ("ell", "margin") else tuple(dims),
+    extra_dim = {"ell": ("point",), "margin": ("point",), "proj": ("mode",)}
+    variables = {k: (tuple(dims) + extra_dim.get(k, ()),
                      np.stack(v)[tuple(index)].astype(float)) for k, v in out.items()}
     if keep_state:
         variables["theta_final"] = (state_dims, np.stack(finals)[state_index])
@@ -296,6 +312,23 @@ def simulate(config: Config, times: Sequence[int] | None = None,
     return ds
 
 
+@functools.lru_cache(maxsize=1)
+def _grid_keys_fn():
+    """The compiled chain-key function (built on first use so that importing this module does
+    not import JAX): keys (n_T·n_ch, 2) with the chain index folded into each temperature's
+    key, then the noise ``stream`` folded in when nonzero."""
+    from groklab.dynamics import jax, jnp
+
+    @functools.partial(jax.jit, static_argnums=(1,))
+    def grid_keys(t_keys, n_ch: int, stream):
+        keys = jax.vmap(lambda kt: jax.vmap(lambda i: jax.random.fold_in(kt, i))(
+            jnp.arange(n_ch)))(t_keys).reshape(-1, t_keys.shape[-1])
+        return jnp.where(stream != 0,
+                         jax.vmap(lambda k: jax.random.fold_in(k, stream))(keys), keys)
+
+    return grid_keys
+
+
 def top_eigenvalues(config: Config, thetas, seed: int | None = None,
                     n_iter: int = 20) -> np.ndarray:
     """λ_1 of U at each row of ``thetas`` (..., P) on the data of ``seed`` (batched Lanczos,
@@ -305,9 +338,39 @@ def top_eigenvalues(config: Config, thetas, seed: int | None = None,
 
     p = pretrain(config, seed)
     thetas = np.asarray(thetas)
-    lam = lanczos_top_batch(Net.of(config).potential, thetas.reshape(-1, thetas.shape[-1]),
-                            {"X": p["X"], "y": p["y"]}, n_iter=n_iter)
+    lam = lanczos_top_batch(_potential(Net.of(config)),
+                            thetas.reshape(-1, thetas.shape[-1]), {"X": p["X"], "y": p["y"]},
+                            n_iter=n_iter)
     return lam.reshape(thetas.shape[:-1])
+
+
+def halve_unstable_steps(eta, lambda_1, limit: float = 0.1):
+    """The production step check of spec §2.2 ([project]): with λ_1 re-measured on the
+    production snapshots of a (seed, T), if any snapshot has η·λ_1 > ``limit`` (0.1) that
+    (seed, T) gets η/2 and must be rerun.
+
+    Parameters
+    ----------
+    eta : (...,) steps η per (seed, T).
+    lambda_1 : (..., n_snap) top Hessian eigenvalues at that (seed, T)'s snapshots.
+
+    Returns
+    -------
+    (eta_new, fired) : η/2 where the rule fired and η elsewhere, and the boolean mask.
+    """
+    eta, lam = np.asarray(eta, float), np.asarray(lambda_1, float)
+    if lam.shape[:-1] != eta.shape or lam.ndim < 1:
+        raise ValueError(f"lambda_1 must have shape eta.shape + (n_snap,) = {eta.shape} + "
+                         f"(n,). Got {lam.shape}.")
+    if not (np.all(eta > 0) and np.all(np.isfinite(eta))):
+        raise ValueError(f"eta must be positive and finite. Got {eta!r}.")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("lambda_1 must be finite (a non-finite curvature means the chain "
+                         "diverged: lower eta).")
+    if not limit > 0:
+        raise ValueError(f"limit must be positive. Got {limit!r}.")
+    fired = np.any(eta[..., None] * lam > limit, axis=-1)
+    return np.where(fired, eta / 2, eta), fired
 
 
 def equilibrate(config: Config, temperatures: Sequence[float], chains: int = 4,
@@ -413,7 +476,7 @@ def predict(config: Config, times: Sequence[int] | None = None):
         eigs = np.linalg.eigvalsh(dense_hessian(net, p["theta0"], train))
         spectrum = "dense"
     else:
-        eigs = lanczos_top(net.potential, p["theta0"], train, k=100, n_iter=200,
+        eigs = lanczos_top(_potential(net), p["theta0"], train, k=100, n_iter=200,
                            seed=config.seed)
         spectrum = "top 100 by Lanczos (n_+ is a lower bound when it reaches 100)"
     eta = step_size(config, p["lambda_1"])
@@ -488,12 +551,13 @@ def curvature(config: Config, theta, seed: int | None = None, k: int = 20, n_ite
 
     p = pretrain(config, seed)
     net = Net.of(config)
+    pot = _potential(net)  # one function object per network: the compiled kernels are reused
     train = {"X": p["X"], "y": p["y"]}
     theta = jnp.asarray(theta, jnp.float64)
-    top = lanczos_top(net.potential, theta, train, k=k, n_iter=n_iter)
-    tr, tr_se = hutchinson_trace(net.potential, theta, train, n_probes=n_probes)
-    g = jax.grad(net.potential)(theta, train)
-    gHg = float(jnp.dot(g, hvp(net.potential, theta, train, g)) / jnp.dot(g, g))
+    top = lanczos_top(pot, theta, train, k=k, n_iter=n_iter)
+    tr, tr_se = hutchinson_trace(pot, theta, train, n_probes=n_probes)
+    g = jax.grad(pot)(theta, train)
+    gHg = float(jnp.dot(g, hvp(pot, theta, train, g)) / jnp.dot(g, g))
     out = {"top": top, "lambda_1": float(top[0]), "trace": tr, "trace_se": tr_se,
            "grad_curvature": gHg}
     if config.n_classes == 2:

@@ -15,7 +15,7 @@ import numpy as np
 from groklab.dynamics import jax, jnp
 from groklab.models.langevin_mlp_config import Config
 
-__all__ = ["Net", "gn_trace", "pretrain", "sample"]
+__all__ = ["Net", "gn_per_point", "gn_trace", "pretrain", "sample"]
 
 PURPOSES = {"train": 0, "init": 1, "test": 2}
 _ACT = {"tanh": jnp.tanh, "softplus": jax.nn.softplus, "relu": jax.nn.relu}
@@ -168,9 +168,9 @@ def pretrain(config: Config, data: dict) -> dict:
 
 
 @functools.partial(jax.jit, static_argnums=(0,))
-def gn_trace(net: Net, theta, data):
-    """tr H_GN = (1/N) Σ_i ℓ''(m_i)‖∇_θ m_i‖² from per-sample margin gradients (§2.6); binary
-    only (ℓ'' = σ(m)σ(−m))."""
+def gn_per_point(net: Net, theta, data):
+    """ℓ''(m_i)‖∇_θ m_i‖² for every training point (N,), from per-sample margin gradients
+    (§2.6, §3.2; F8's per-point curvature); binary only (ℓ'' = σ(m)σ(−m))."""
     X, y = data["X"], data["y"]
 
     def margin(th, x, yi):
@@ -178,7 +178,12 @@ def gn_trace(net: Net, theta, data):
 
     m = net.margins(theta, X, y)
     g = jax.vmap(jax.grad(margin), in_axes=(None, 0, 0))(theta, X, y)
-    return jnp.mean(jax.nn.sigmoid(m) * jax.nn.sigmoid(-m) * jnp.sum(g * g, axis=1))
+    return jax.nn.sigmoid(m) * jax.nn.sigmoid(-m) * jnp.sum(g * g, axis=1)
+
+
+def gn_trace(net: Net, theta, data):
+    """tr H_GN = (1/N) Σ_i ℓ''(m_i)‖∇_θ m_i‖² (§2.6): the mean of :func:`gn_per_point`."""
+    return jnp.mean(gn_per_point(net, theta, data))
 
 
 def gn_matvec(net: Net, theta, data, v):

@@ -44,7 +44,9 @@ __all__ = [
     "participation_ratio",
     "participation_ratio_expected",
     "stationarity",
+    "toy_d_per_nb",
     "toy_potential_grad",
+    "variance_se",
 ]
 
 
@@ -112,6 +114,15 @@ def near_boundary_expected(k: int, alpha: float, c) -> np.ndarray:
     return k * special.gammaincc(alpha, np.asarray(c, float))
 
 
+def toy_d_per_nb(alpha: float, c: float) -> float:
+    """Slope of D against N_b(c) in the entropic toy (§2.7 calibration with §3.4): k active
+    walls give D = 2αk and E[N_b(c)] = k·Q(α, c), so D = 2α·N_b/Q(α, c) (α = ½, c = 0.1:
+    1/erfc(√0.1) ≈ 1.53). ValueError for α ≤ 0 or c ≤ 0."""
+    if not (alpha > 0 and c > 0):
+        raise ValueError(f"alpha and c must be positive. Got alpha={alpha!r}, c={c!r}.")
+    return float(2 * alpha / special.gammaincc(alpha, c))
+
+
 def participation_ratio_expected(k: int, alpha: float) -> float:
     """PR = (kα + 1)/(α + 1) for k i.i.d. Gamma(α, ·) per-point losses (§2.7)."""
     return (k * alpha + 1.0) / (alpha + 1.0)
@@ -166,6 +177,16 @@ def mean_se(x) -> tuple[float, float, float]:
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n_eff)), n_eff
 
 
+def variance_se(x) -> tuple[float, float, float]:
+    """(variance, its standard error, ESS of the squared deviations) of a series (rows =
+    chains, pooled about the overall mean): se = √((μ₄ − σ⁴)/ESS((x − x̄)²))."""
+    x = np.atleast_2d(np.asarray(x, float))
+    dev2 = (x - x.mean()) ** 2
+    v = float(dev2.sum() / (dev2.size - 1))
+    n_eff = ess(dev2)
+    return v, math.sqrt(max(float(np.mean(dev2**2)) - v * v, 0.0) / n_eff), n_eff
+
+
 def stationarity(x, z_max: float = 2.0, n_blocks: int = 4) -> dict:
     """Drift diagnostics of a production series (§2.3): τ_int, ESS; the two halves' means
     (per chain, pooled) and their difference in standard errors ``z_halves``; the least-squares
@@ -204,13 +225,8 @@ def estimators(L, T: float, L0: float = 0.0) -> dict:
     positively correlated mean and variance, as for Gamma data).
     """
     L = np.atleast_2d(np.asarray(L, float))
-    dL = L - L0
-    m, se_m, n_mean = mean_se(dL)
-    dev2 = (L - L.mean()) ** 2
-    v = float(dev2.sum() / (dev2.size - 1))
-    mu4 = float(np.mean(dev2**2))
-    n_var = ess(dev2)
-    se_v = math.sqrt(max(mu4 - v * v, 0.0) / n_var)
+    m, se_m, n_mean = mean_se(L - L0)
+    v, se_v, n_var = variance_se(L)
     d_ratio = 2 * m * m / v
     se_ratio = d_ratio * math.hypot(2 * se_m / abs(m), se_v / v) if m != 0 else math.nan
     return {
