@@ -239,7 +239,9 @@ def _permutation(key, epoch, n: int):
 
 # ---- the compiled ensemble run ------------------------------------------------------------------
 class _Spec(NamedTuple):
-    """Static description of a run (what the compiled function depends on)."""
+    """Static description of a run (what the compiled function depends on; ``rule`` and
+    ``k_local`` are 0 without crops, where the labels are data, so K = 1, 2, 3 share one
+    compilation)."""
 
     bc: str
     rule: int
@@ -258,7 +260,9 @@ class _Spec(NamedTuple):
     def of(cls, config: Config, horizon: int) -> _Spec:
         spe = config.steps_per_epoch
         epochs = max(1, -(-horizon // spe), config.epochs)
-        return cls(config.bc, config.rule, config.k_local, config.loss_eff, config.optimizer_eff,
+        crop = config.crop_min is not None  # the teacher enters the step only via crops
+        return cls(config.bc, config.rule if crop else 0, config.k_local if crop else 0,
+                   config.loss_eff, config.optimizer_eff,
                    config.trainable, config.batch_eff, spe, config.crop_min or 0,
                    1 << (epochs - 1).bit_length(),  # a power of 2: fewer recompilations
                    tuple(int(i) for i in tn.central_sites(config.test_length)))
@@ -410,15 +414,15 @@ def _soft(v, thr):
     return jnp.sign(v) * jnp.maximum(jnp.abs(v) - thr, 0.0)
 
 
-@functools.partial(jax.jit, static_argnames=("spec",))
-def _run(spec: _Spec, member, shared, keys, hyper, data, increments):
+@functools.partial(jax.jit, static_argnames=("spec", "per_member"))
+def _run(spec: _Spec, member, shared, keys, hyper, data, increments, per_member: bool = False):
     fn = functools.partial(_member_run, spec)
-    return jax.vmap(fn, in_axes=(0, None, 0, None, None, None))(
+    return jax.vmap(fn, in_axes=(0, None, 0, 0 if per_member else None, None, None))(
         member, shared, keys, hyper, data, increments)
 
 
 def run_ensemble(config: Config, seeds, times, *, attention: dict | None = None,
-                 record_params: bool = False) -> dict:
+                 record_params: bool = False, lams=None) -> dict:
     """Train one member per seed, all in one compiled call; record at ``times`` (optimizer
     steps, sorted, starting at any step ≥ 0).
 
@@ -427,6 +431,9 @@ def run_ensemble(config: Config, seeds, times, *, attention: dict | None = None,
     attention : optional fixed attention replacing the config's (see :func:`init_members`).
     record_params : also record the trained tensors (``param_A``, ``param_B``, …) at every
         record time, e.g. to plot the context vectors along a run (Figs. 21–22).
+    lams : optional sequence of (λ1, λ2) settings replacing the config's: every seed is trained
+        once per setting (same initial tensors and batch order), all in the same compiled call,
+        and every returned array gets a leading setting axis (Figs. 19–27: none / L2 / L1).
 
     Returns a dict of NumPy arrays: the records of the module docstring with shape
     (seed, time), ``loss_epoch`` (seed, epoch), ``rejected_attention_draws`` (seed,) and, with
@@ -441,13 +448,32 @@ def run_ensemble(config: Config, seeds, times, *, attention: dict | None = None,
     data = build_data(config)
     keys = {"shuffle": jnp.stack([tn.key_for(s, "shuffle") for s in seeds]),
             "crop": jnp.stack([tn.key_for(s, "crop") for s in seeds])}
-    hyper = {k: jnp.asarray(v, dt) for k, v in
-             (("lr", config.lr_eff), ("lam1", config.lam1), ("lam2", config.lam2))}
+    n_set = 1
+    if lams is None:
+        hyper = {k: jnp.asarray(v, dt) for k, v in
+                 (("lr", config.lr_eff), ("lam1", config.lam1), ("lam2", config.lam2))}
+    else:
+        lam = np.asarray(lams, dtype=float)
+        if lam.ndim != 2 or lam.shape[1] != 2 or lam.shape[0] < 1 or np.any(lam < 0) \
+                or not np.all(np.isfinite(lam)):
+            raise ValueError(f"lams must be a non-empty sequence of (lam1, lam2) pairs, each "
+                             f"≥ 0. Got {lams!r}.")
+        n_set = lam.shape[0]
+        rep = lambda a: np.repeat(a, len(seeds))  # noqa: E731  (setting-major member order)
+        hyper = {"lr": jnp.full(n_set * len(seeds), config.lr_eff, dt),
+                 "lam1": jnp.asarray(rep(lam[:, 0]), dt), "lam2": jnp.asarray(rep(lam[:, 1]), dt)}
+        tile = lambda a: np.concatenate([np.asarray(a)] * n_set)  # noqa: E731
+        member = {k: tile(v) for k, v in member.items()}
+        keys = {k: jnp.concatenate([v] * n_set) for k, v in keys.items()}
     spec = _Spec.of(config, int(times[-1]))._replace(record_params=bool(record_params))
-    records, buf = _run(spec, member, shared, keys, hyper, data, jnp.asarray(increments))
+    records, buf = _run(spec, member, shared, keys, hyper, data, jnp.asarray(increments),
+                        per_member=lams is not None)
     records = {k: np.asarray(v) for k, v in records.items()}
     records = pop_finite_or_raise(
         records, times, f"lower lr (lr={config.lr_eff!r}, optimizer={config.optimizer_eff!r}).")
     records["loss_epoch"] = np.asarray(buf)[:, : max(1, -(-int(times[-1]) // spec.steps_per_epoch))]
+    if lams is not None:
+        records = {k: v.reshape((n_set, len(seeds)) + v.shape[1:]) for k, v in records.items()}
+        info = {k: np.stack([v] * n_set) for k, v in info.items()}
     records.update(info)
     return records

@@ -14,6 +14,8 @@ The verbs:
 * :class:`Config` — validated parameters (``separability_config``).
 * :func:`sample` — the training inputs and initial (S₀, b₀) of one seed.
 * :func:`simulate` — GD (or Adam) batched over seeds, recorded at log-spaced steps.
+* :func:`simulate_batch` — several configs at once: one vmapped call per group of configs that
+  share shapes (a sweep task of cells differing in σ, η, … is one computation).
 
 Extensions (spec §4; see :class:`Config`): the original two-Gaussian form (§1.1, Fig. 4), a
 label fraction r < 1 (App. I, Fig. 16), power-law and mixture inputs (App. G, Fig. 15), a frozen
@@ -49,6 +51,7 @@ __all__ = [
     "sample",
     "sigma_rescaling",
     "simulate",
+    "simulate_batch",
     "two_gaussian_to_reduced",
     "predict",
     "predict_curves",
@@ -190,8 +193,6 @@ def simulate(
         record for the detector ``config.threshold`` (crossings interpolated in log-time
         between records; a level never reached is ``null`` with a message).
     """
-    import xarray as xr
-
     from groklab.models.separability_sim import simulate_arrays
 
     seeds = seed_list(config.seed, seeds)
@@ -201,6 +202,74 @@ def simulate(
     t = default_times(config) if times is None else np.asarray(times, dtype=t_dtype)
     stats: dict = {}
     arrays = simulate_arrays(config, t, seeds, method=method, stats=stats)
+    return _simulation_dataset(config, t, seeds, arrays, method, stats)
+
+
+def simulate_batch(
+    configs: Sequence[Config],
+    times: Sequence[int] | None = None,
+    seeds: int | Sequence[int] = 4,
+    method: str = "gd",
+) -> list:
+    """Simulate several configs with as few compiled calls as possible (sweep tasks, issue 7).
+
+    Configs that differ only in knobs that leave the shapes alone — ``sigma``, ``eta``,
+    ``S0_norm``, ``b0``, ``fit_bias``, ``seed``, ``t_max`` (with explicit ``times``),
+    ``threshold``, ``mu``, ``sigma_A``, ``label_fraction`` < 1, ``alpha``, ``mix_mean``,
+    ``mix_var`` — run as **one** vmapped GD (or Adam) call over configs × seeds. Configs that
+    cannot share a call (other ``d``, ``lam``/``n_train``, ``n_test``, ``n_pop_mc``, ``loss``,
+    ``form``, ``inputs``, r = 1 vs r < 1, ``precision``, ``optimizer`` or Adam's β₁, β₂, ε, or
+    other record times) form separate groups, one call each (see
+    :func:`~groklab.models.separability_sim.group_key`). ``method="flow"`` runs each config by
+    itself.
+
+    Parameters
+    ----------
+    configs : a non-empty sequence of :class:`Config`.
+    times, seeds, method : as for :func:`simulate`, applied to every config (``times`` None:
+        each config's :func:`default_times`).
+
+    Returns
+    -------
+    list of xarray.Dataset
+        In the order of ``configs``; element i equals ``simulate(configs[i], times, seeds,
+        method)`` bit for bit (each run draws the data of its own config and seed, and a
+        single config runs through the same batched code).
+
+    Raises
+    ------
+    ValueError
+        For an empty ``configs``, a config of another model, an unknown ``method``, or a run
+        whose loss became non-finite (naming the config's position in the batch).
+    """
+    from groklab.models.separability_sim import simulate_batch_arrays
+
+    configs = list(configs)
+    if not configs:
+        raise ValueError("simulate_batch needs at least one Config. Got an empty sequence.")
+    foreign = sorted({f"{type(c).__module__}.{type(c).__qualname__}"
+                      for c in configs if not isinstance(c, Config)})
+    if foreign:
+        raise ValueError(
+            f"simulate_batch of model {ID!r} takes {ID} Config objects only. Got {foreign}; "
+            "batch each model's configs with that model's own simulate_batch."
+        )
+    if method not in ("gd", "flow"):
+        raise ValueError(f"method must be 'gd' or 'flow'. Got {method!r} instead.")
+    if method == "flow":
+        return [simulate(c, times, seeds, method) for c in configs]
+    ts = [default_times(c) if times is None else np.asarray(times, dtype=np.int64)
+          for c in configs]
+    seed_lists = [seed_list(c.seed, seeds) for c in configs]
+    arrays = simulate_batch_arrays(configs, ts, seed_lists)
+    return [_simulation_dataset(c, t, s, a, method, {})
+            for c, t, s, a in zip(configs, ts, seed_lists, arrays, strict=True)]
+
+
+def _simulation_dataset(config: Config, t, seeds, arrays: dict, method: str, stats: dict):
+    """The Dataset of :func:`simulate` from its records (seed, t), with attrs and grokking."""
+    import xarray as xr
+
     ds = xr.Dataset(
         {k: (("seed", "t"), np.asarray(v, dtype=float)) for k, v in arrays.items()},
         coords={"seed": seeds, "t": t},

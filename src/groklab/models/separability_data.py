@@ -60,6 +60,22 @@ class Law:
             n_pop_mc=int(config.n_pop_mc),
         )
 
+    #: The numeric fields: traced per run (see :meth:`knobs`), not part of the compiled program.
+    KNOBS = ("sigma", "mu", "sigma_A", "h", "mix_mean", "mix_var")
+
+    def knobs(self) -> dict[str, float]:
+        """The numeric values of the law, as the compiled simulation reads them from its data
+        (one value per run, so runs with different σ, μ, σ_A, r or mixture moments share one
+        program): the :attr:`KNOBS` plus ``sigma_B_sq`` = σ_B², computed here in float64."""
+        return {**{k: getattr(self, k) for k in self.KNOBS}, "sigma_B_sq": self.sigma_B**2}
+
+    def skeleton(self) -> Law:
+        """The static part of the law: the same law with every knob replaced by a placeholder
+        (0, or h = −inf for constant labels, so :attr:`constant_label` is kept). Two configs
+        with the same skeleton run in one compiled program."""
+        blank = {k: 0.0 for k in self.KNOBS} | {"h": -math.inf if self.constant_label else 0.0}
+        return dataclasses.replace(self, **blank)
+
     @property
     def constant_label(self) -> bool:
         return self.form == "reduced" and self.h == -math.inf

@@ -35,6 +35,14 @@ GD runs in the engine (:func:`groklab.dynamics.gd.gd_batched`) with an analytic 
 conformal time is a carried parameter ``eta_tau`` whose "gradient" is −e^{b}, so the engine's
 update adds η e^{b_k} per step (exact, no extra scan). Adam (App. B) runs in a small local scan
 of the same shape. Seeds run as one batched (``vmap``) computation.
+
+Batches of configs (:func:`simulate_batch_arrays`, behind ``separability.simulate_batch``):
+configs with the same :func:`group_key` (law skeleton, shapes, precision, optimizer, times) run
+as one compiled call, their runs (config × seed) stacked on the vmapped axis. The knobs that
+vary per run are η (and Adam's learning rate), σ and the law's other numeric values
+(``data["law"]``, see :meth:`~groklab.models.separability_data.Law.knobs`), ``S0_norm`` and
+``b0`` (through S₀, b₀), ``fit_bias`` (the step scale of b) and the seeds. A single config is
+the same code with a batch of one config, so per-cell and batched results share one path.
 """
 
 from __future__ import annotations
@@ -58,14 +66,17 @@ from groklab.models.separability_population import (
 )
 
 __all__ = [
+    "group_key",
     "key_for",
     "population_accuracy",
     "population_exponential",
     "population_logistic",
     "run_arrays",
     "run_flow_arrays",
+    "run_group",
     "sample",
     "simulate_arrays",
+    "simulate_batch_arrays",
 ]
 
 
@@ -117,47 +128,58 @@ def _train_loss(z, loss: str):
     return jnp.exp(jax.nn.logsumexp(z) - math.log(z.shape[-1]))
 
 
-def _reduced(p, law: Law):
+def _knobs(data, law: Law) -> dict:
+    """The law's numeric values of this run: traced from ``data["law"]`` inside the compiled
+    simulation (one value per run, see :func:`_model_data`), else the constants of ``law``."""
+    return data["law"] if "law" in data else law.knobs()
+
+
+def _reduced(p, law: Law, k: dict):
     """(S-part, ‖S‖, b) in the reduced variables: the two-Gaussian weights w map to
-    S = −μw_⊥ and b = −μw₁ (App. H)."""
+    S = −μw_⊥ and b = −μw₁ (App. H). ``k``: the law's numeric values (:func:`_knobs`)."""
     if law.form == "two-gaussian":
         w_perp = p["S"][1:]
-        return w_perp, law.mu * jnp.linalg.norm(w_perp), -law.mu * p["S"][0]
+        return w_perp, k["mu"] * jnp.linalg.norm(w_perp), -k["mu"] * p["S"][0]
     return p["S"], jnp.linalg.norm(p["S"]), p["b"]
 
 
 def _population(p, data, law: Law) -> dict:
-    """Population loss and accuracy of the state ``p`` (see separability_population)."""
+    """Population loss and accuracy of the state ``p`` (see separability_population); the
+    numeric values of the law come from ``data["law"]`` when present (:func:`_knobs`)."""
     gauss = population_logistic if law.loss == "logistic" else population_exponential
+    k = _knobs(data, law)
     S = p["S"]
     if law.form == "two-gaussian":
         # margin m = y wᵀx̃ ~ N(w₁μ, w₁²σ_A² + σ_B²‖w_⊥‖²), and ℓ(−m) with −m ~ N(b, a²)
         w1, w_perp = S[0], S[1:]
-        a = jnp.sqrt((law.sigma_A * w1) ** 2 + law.sigma_B**2 * jnp.sum(w_perp**2))
-        b = -law.mu * w1
+        a = jnp.sqrt((k["sigma_A"] * w1) ** 2 + k["sigma_B_sq"] * jnp.sum(w_perp**2))
+        b = -k["mu"] * w1
         return {"loss_gen": gauss(a, b), "acc_gen": population_accuracy(a, b)}
     b = p["b"]
     if law.inputs == "mixture":
         lg, ag, lse, ase = mixture_population(
-            S, b, data["pop_key"], law.sigma, law.mix_mean, law.mix_var, law.n_pop_mc, law.loss
+            S, b, data["pop_key"], k["sigma"], k["mix_mean"], k["mix_var"], law.n_pop_mc,
+            law.loss,
         )
         return {"loss_gen": lg, "acc_gen": ag, "loss_gen_se": lse, "acc_gen_se": ase}
     if not law.constant_label:  # label fraction r < 1, Gaussian inputs
         lg, ag = label_fraction_population(
-            law.sigma * S[0], law.sigma * jnp.linalg.norm(S[1:]), b, law.h, law.loss
+            k["sigma"] * S[0], k["sigma"] * jnp.linalg.norm(S[1:]), b, k["h"], law.loss
         )
         return {"loss_gen": lg, "acc_gen": ag}
     if law.inputs == "powerlaw":
         a = jnp.sqrt(jnp.sum(data["pop_var"] * S * S))  # f ~ N(b, SᵀΣS)
     else:
-        a = law.sigma * jnp.linalg.norm(S)
+        a = k["sigma"] * jnp.linalg.norm(S)
     return {"loss_gen": gauss(a, b), "acc_gen": population_accuracy(a, b)}
 
 
 @functools.lru_cache(maxsize=32)
 def _make_fns(law: Law):
     """Loss, analytic gradient (with the conformal-time accumulator) and observables of a law;
-    cached because they are static jit arguments.
+    cached because they are static jit arguments. ``law`` is a :meth:`Law.skeleton`: the
+    functions read the law's numeric values from ``data["law"]`` (:func:`_model_data`), so
+    every σ (μ, σ_A, r, mixture moments) shares one compiled program.
 
     With z_i = −y_i f_i and weights w_i = ℓ'(z_i) (sigmoid or exp): ∇_S L = −(1/N) Σ w_i y_i x_i
     (times ``s_scale``), ∂_b L = −(1/N) Σ w_i y_i (times ``b_scale``: 0 freezes b). The
@@ -176,12 +198,12 @@ def _make_fns(law: Law):
         return {
             "S": data["X"].T @ g / n * data["s_scale"],
             "b": jnp.mean(g) * data["b_scale"],
-            "eta_tau": -jnp.exp(_reduced(p, law)[2]),  # engine update adds η e^{b}
+            "eta_tau": -jnp.exp(_reduced(p, law, _knobs(data, law))[2]),  # adds η e^{b}
         }
 
     def observe(p, data):
         z = -data["y"] * _outputs(p, data["X"])
-        _, norm, b = _reduced(p, law)
+        _, norm, b = _reduced(p, law, _knobs(data, law))
         rec = {
             "loss_train": _train_loss(z, loss),
             "acc_train": jnp.mean((z <= 0).astype(z.dtype)),
@@ -206,7 +228,8 @@ def _make_fns(law: Law):
 
 def _model_data(config: Config, data: dict, s_step_scale=1.0, b_step_scale=None):
     """The batched data dict of the compiled run: ``data`` (seed axis first) completed with
-    labels (default −1), the step scales and no initial state."""
+    labels (default −1), the step scales, the law's numeric values (``"law"``, one per run) and
+    no initial state; returns ``(params0, data)``."""
     n_seeds = data["X"].shape[0]
     dt = data["X"].dtype
     fit_b = config.fit_bias and config.form == "reduced"
@@ -215,21 +238,70 @@ def _model_data(config: Config, data: dict, s_step_scale=1.0, b_step_scale=None)
     out["s_scale"] = jnp.full((n_seeds,), s_step_scale, dt)
     b_scale = (1.0 if fit_b else 0.0) if b_step_scale is None else b_step_scale
     out["b_scale"] = jnp.full((n_seeds,), b_scale, dt)
+    out["law"] = {k: jnp.full((n_seeds,), v, dt) for k, v in Law.of(config).knobs().items()}
     params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": jnp.zeros((n_seeds,), dt)}
     return params0, out
 
 
 @functools.partial(jax.jit, static_argnames=("loss_fn", "grad_fn", "observe"))
 def _adam_batched(loss_fn, grad_fn, observe, params0, data, lr, increments, beta1, beta2, eps):
-    """Adam (``optax.adam``, the PyTorch form) on S and b, batched over seeds; the conformal
-    time accumulates lr·e^{b_k} per step like GD (a plain step on ``eta_tau``)."""
+    """Adam (``optax.adam``, the PyTorch form) on S and b, batched over runs (``lr`` holds one
+    learning rate per run; β₁, β₂, ε are shared); the conformal time accumulates lr·e^{b_k}
+    per step like GD (a plain step on ``eta_tau``)."""
     import optax
 
-    tx = optax.adam(lr, b1=beta1, b2=beta2, eps=eps)
-    return jax.vmap(
-        lambda p, d: optimize(loss_fn, observe, p, d, tx, increments, grad=grad_fn,
-                              plain={"eta_tau": lr})
-    )(params0, data)
+    def one(p, d, step):
+        tx = optax.adam(step, b1=beta1, b2=beta2, eps=eps)
+        return optimize(loss_fn, observe, p, d, tx, increments, grad=grad_fn,
+                        plain={"eta_tau": step})
+
+    return jax.vmap(one)(params0, data, lr)
+
+
+def group_key(config: Config, times) -> tuple:
+    """What must be equal for configs to run in one compiled, vmapped call: the law's skeleton
+    (form, inputs, loss, label rule, ``n_pop_mc``), the shapes (``d``, ``n_train``, ``n_test``),
+    ``precision``, ``optimizer`` (with Adam's β₁, β₂, ε) and the record times. Everything else
+    (σ, η, ``S0_norm``, ``b0``, ``fit_bias``, μ, σ_A, r, α, the mixture moments, the seeds)
+    varies per run inside the call."""
+    adam = ((config.adam_beta1, config.adam_beta2, config.adam_eps)
+            if config.optimizer == "adam" else ())
+    return (Law.of(config).skeleton(), config.d, config.n_train_eff, config.n_test,
+            config.precision, config.optimizer, adam, tuple(np.asarray(times).tolist()))
+
+
+def run_group(configs, data: list[dict], times, s_step_scale=1.0) -> list[dict]:
+    """Run compatible configs (equal :func:`group_key`) as one batched computation.
+
+    ``data[i]`` is config i's batched data (leading seed axis, as for :func:`run_arrays`); the
+    runs of all configs are stacked along one axis, and each run gets its own η and law values.
+    Returns one dict of NumPy records of shape (seed, t) per config, as :func:`run_arrays`.
+    """
+    c0 = configs[0]
+    keys = {group_key(c, times) for c in configs}
+    if len(keys) > 1:
+        raise ValueError("run_group needs configs with one group_key (same law skeleton, "
+                         "shapes, precision, optimizer and times); group them first.")
+    increments = as_increments(times)
+    loss_fn, grad_fn, observe = _make_fns(Law.of(c0).skeleton())
+    parts = [_model_data(c, d, s_step_scale) for c, d in zip(configs, data, strict=True)]
+    params0, d = jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *parts)
+    sizes = [int(p[0]["S"].shape[0]) for p in parts]
+    dt = d["X"].dtype
+    eta = jnp.concatenate([jnp.full((n,), c.eta, dt) for c, n in zip(configs, sizes, strict=True)])
+    if c0.optimizer == "gd":
+        rec = gd_batched(loss_fn, observe, params0, d, eta, increments, grad=grad_fn,
+                         in_axes=(0, 0, 0, None))
+    else:
+        rec = _adam_batched(loss_fn, grad_fn, observe, params0, d, eta, increments,
+                            c0.adam_beta1, c0.adam_beta2, c0.adam_eps)
+    rec = {k: np.asarray(v) for k, v in rec.items()}
+    out = []
+    for c, lo, hi in zip(configs, np.cumsum([0, *sizes[:-1]]), np.cumsum(sizes), strict=True):
+        part = {k: v[lo:hi] for k, v in rec.items()}
+        part["tau"] = part.pop("eta_tau") / c.eta
+        out.append(part)
+    return out
 
 
 def run_arrays(config: Config, data: dict, times, s_step_scale=1.0) -> dict:
@@ -240,19 +312,7 @@ def run_arrays(config: Config, data: dict, times, s_step_scale=1.0) -> dict:
     ``s_step_scale`` multiplies the step of S only (step η·s for S, η for b); 1 is the model.
     It exists for the σ-rescaling identity (Prop. 3.5), whose σ = 1 twin run uses s = σ².
     """
-    increments = as_increments(times)
-    loss_fn, grad_fn, observe = _make_fns(Law.of(config))
-    params0, d = _model_data(config, data, s_step_scale)
-    if config.optimizer == "gd":
-        rec = gd_batched(loss_fn, observe, params0, d, config.eta, increments, grad=grad_fn)
-    else:
-        rec = _adam_batched(
-            loss_fn, grad_fn, observe, params0, d, config.eta, increments,
-            config.adam_beta1, config.adam_beta2, config.adam_eps,
-        )
-    rec = {k: np.asarray(v) for k, v in rec.items()}
-    rec["tau"] = rec.pop("eta_tau") / config.eta
-    return rec
+    return run_group([config], [data], times, s_step_scale)[0]
 
 
 def _batched_sample(config: Config, seeds) -> dict[str, jax.Array]:
@@ -278,7 +338,7 @@ def run_flow_arrays(config: Config, data: dict, times, *, rtol=None, atol=None,
             f"method='flow' integrates the gradient flow of GD; optimizer={config.optimizer!r} "
             "has no flow here. Use method='gd'."
         )
-    loss_fn, grad_fn, observe = _make_fns(Law.of(config))
+    loss_fn, grad_fn, observe = _make_fns(Law.of(config).skeleton())
     params0, d = _model_data(config, data)
     res = gradient_flow(
         loss_fn, params0, d, config.eta, times, observe=observe, grad=grad_fn,
@@ -289,6 +349,11 @@ def run_flow_arrays(config: Config, data: dict, times, *, rtol=None, atol=None,
     rec = dict(res.records)
     rec["tau"] = rec.pop("eta_tau") / config.eta
     return rec, res
+
+
+def _unstable_advice(config: Config) -> str:
+    return (f"eta={config.eta!r}, loss={config.loss!r}: GD is stable here only for eta below "
+            f"about {config.eta_bound:.4g}. Lower eta.")
 
 
 def simulate_arrays(config: Config, times, seeds, method: str = "gd",
@@ -306,24 +371,45 @@ def simulate_arrays(config: Config, times, seeds, method: str = "gd",
     if method not in ("gd", "flow"):
         raise ValueError(f"method must be 'gd' or 'flow'. Got {method!r} instead.")
     times = np.asarray(times)
+    if method == "gd":
+        return simulate_batch_arrays([config], [times], [seeds])[0]
     data = _batched_sample(config, seeds)
-    if method == "flow":
-        rec, res = run_flow_arrays(config, data, times)
-        if stats is not None:
-            stats.update(num_steps=res.num_steps, n_grad_evals=res.n_grad_evals)
-        finite = np.isfinite(rec["loss_train"]) & np.isfinite(rec["bias"])
-        if not np.all(res.success) or not np.all(finite):
-            bad = [int(s) for s, ok in zip(seeds, res.success & finite.all(axis=1), strict=True)
-                   if not ok]
-            raise ValueError(
-                f"The adaptive gradient flow failed for seeds {bad} (diffrax result codes "
-                f"{res.result.tolist()}, solver steps {res.num_steps.tolist()}): the step limit "
-                f"was reached or the state became non-finite. Loosen flow_rtol/flow_atol or "
-                f"shorten the horizon."
-            )
-        return rec
-    return pop_finite_or_raise(
-        run_arrays(config, data, times), times,
-        f"eta={config.eta!r}, loss={config.loss!r}: GD is stable here only for eta below about "
-        f"{config.eta_bound:.4g}. Lower eta.",
-    )
+    rec, res = run_flow_arrays(config, data, times)
+    if stats is not None:
+        stats.update(num_steps=res.num_steps, n_grad_evals=res.n_grad_evals)
+    finite = np.isfinite(rec["loss_train"]) & np.isfinite(rec["bias"])
+    if not np.all(res.success) or not np.all(finite):
+        bad = [int(s) for s, ok in zip(seeds, res.success & finite.all(axis=1), strict=True)
+               if not ok]
+        raise ValueError(
+            f"The adaptive gradient flow failed for seeds {bad} (diffrax result codes "
+            f"{res.result.tolist()}, solver steps {res.num_steps.tolist()}): the step limit "
+            f"was reached or the state became non-finite. Loosen flow_rtol/flow_atol or "
+            f"shorten the horizon."
+        )
+    return rec
+
+
+def simulate_batch_arrays(configs, times, seeds) -> list[dict]:
+    """GD (or Adam) of several configs: one batched computation per group of compatible configs
+    (:func:`group_key`), over all their seeds at once.
+
+    ``times[i]`` and ``seeds[i]`` are config i's record steps and seeds. Returns config i's
+    NumPy records of shape (seed, t) at position i (the original order), equal to
+    ``simulate_arrays(configs[i], times[i], seeds[i])``: each run sees the draw of its own
+    (config, seed), and the batch only adds runs along the vmapped axis.
+
+    Raises ``ValueError`` naming the first config (by position) whose loss became non-finite.
+    """
+    times = [np.asarray(t) for t in times]
+    groups: dict[tuple, list[int]] = {}
+    for i, (c, t) in enumerate(zip(configs, times, strict=True)):
+        groups.setdefault(group_key(c, t), []).append(i)
+    out: list[dict | None] = [None] * len(configs)
+    for idx in groups.values():
+        members = [configs[i] for i in idx]
+        data = [_batched_sample(configs[i], seeds[i]) for i in idx]
+        for i, rec in zip(idx, run_group(members, data, times[idx[0]]), strict=True):
+            prefix = "" if len(configs) == 1 else f"config {i} of the batch: "
+            out[i] = pop_finite_or_raise(rec, times[i], prefix + _unstable_advice(configs[i]))
+    return out
