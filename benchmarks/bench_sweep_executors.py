@@ -14,11 +14,12 @@ The in-process executor on the same no-op cells gives the client-side share (sto
 Usage::
 
     .venv/bin/python benchmarks/bench_sweep_executors.py [--n 16] [--noop 200]
-        [--executor dask|pool]
+        [--executor dask|pool] [--batch K]
     .venv/bin/python benchmarks/bench_sweep_executors.py --small   # a fast check (4 × 4, 20)
 
 ``--executor pool`` runs the same comparison on the local process pool (``--workers 1``/``2``)
-instead of Dask.
+instead of Dask. ``--batch K`` puts K consecutive cells (along σ, the last axis) in one task,
+which the separability model runs as one vectorized ``simulate_batch`` call.
 
 Numbers depend on the machine and on what else runs on it; say so when quoting them.
 """
@@ -68,13 +69,15 @@ def main() -> None:
     parser.add_argument("--noop", type=int, default=200, help="no-op cells for the overhead")
     parser.add_argument("--executor", choices=("dask", "pool"), default="dask",
                         help="Dask LocalCluster local:N (default) or the process pool")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="phase-diagram cells per task (default 1; K > 1: simulate_batch)")
     parser.add_argument("--small", action="store_true",
                         help="a fast check: a 4 × 4 grid and 20 no-op cells")
     args = parser.parse_args()
     if args.small:
         args.n, args.noop = 4, 20
-    if args.n < 1 or args.noop < 2:
-        parser.error("--n must be ≥ 1 and --noop ≥ 2")
+    if args.n < 1 or args.noop < 2 or args.batch < 1:
+        parser.error("--n must be ≥ 1, --noop ≥ 2 and --batch ≥ 1")
 
     def where(w: int) -> dict:
         return {"cluster": f"local:{w}"} if args.executor == "dask" else {"workers": w}
@@ -95,7 +98,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (1, 2):
             ds, seconds = _timed(lambda w=workers: simulate_sweep(
-                model, base, axes, seeds=4, out=Path(tmp) / f"sep{w}.nc", **where(w)))
+                model, base, axes, seeds=4, out=Path(tmp) / f"sep{w}.nc", batch=args.batch,
+                **where(w)))
             assert ds.attrs["complete"], ds.attrs["failures"][:3]
             results[workers] = ds
             rows.append((f"separability {args.n}×{args.n}×4 seeds", workers, seconds,
@@ -115,7 +119,8 @@ def main() -> None:
                 noop, {}, xs, seeds=4, out=Path(tmp) / f"noop{w}.nc", **where(w)))
             rows.append((f"no-op × {args.noop}", workers, seconds,
                          (seconds - startup[workers]) / (args.noop - 1)))
-    print(f"executor: {args.executor}; cores visible: {len(os.sched_getaffinity(0))}")
+    print(f"executor: {args.executor}; cores visible: {len(os.sched_getaffinity(0))}; "
+          f"phase-diagram cells per task: {args.batch}")
     print(f"{'sweep':34} {'workers':>7} {'wall s':>8} {'s/cell':>8}")
     for name, workers, seconds, per in rows:
         print(f"{name:34} {workers:>7} {seconds:8.2f} {per:8.4f}")

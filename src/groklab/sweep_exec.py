@@ -9,9 +9,10 @@ kinds of task:
 
 * :func:`run_cells` (model sweeps, :func:`model_work`): the model's
   ``simulate(config, seeds=n)`` per cell. A model module that defines
-  ``simulate_batch(configs, seeds=n[, times=...])`` (a list of Datasets, each bit-identical to
-  ``simulate`` of its config) gets the whole batch of a task in **one** call, so a batch of cells
-  sharing a dataset stays one vectorized computation; without it the cells of a task run one
+  ``simulate_batch(configs, seeds=n[, times=...])`` (a list of Datasets, each
+  equal to ``simulate`` of its config to rounding, ≤ 1e-12 relative, tested) gets the whole
+  batch of a task in **one** call, so a batch of cells sharing a dataset stays one vectorized
+  computation; without it the cells of a task run one
   after the other (sharing the worker's JIT cache).
 * :func:`run_function` (figure grids, :func:`function_work`): a module-level function
   ``compute_cell(spec) -> Dataset``, named ``"module:function"``, per cell spec.
@@ -28,8 +29,9 @@ Faults:
 
 Workers import the model (and JAX) themselves: nothing here imports JAX, so the client does
 not. Process-pool workers are started with ``spawn`` (forking a process that has JAX loaded is
-unsafe). A cell's numbers depend only on its config and seeds, never on the worker or the
-batch it ran in, so every executor and worker count gives bit-identical results (tested).
+unsafe). A cell's numbers depend only on its config, seeds and (with ``simulate_batch``) the
+batch it ran in, which ``--batch`` and the grid order fix; so every executor and worker count gives
+bit-identical results for the same ``--batch`` (tested).
 """
 
 from __future__ import annotations

@@ -233,8 +233,8 @@ def simulate_batch(
     -------
     list of xarray.Dataset
         In the order of ``configs``; element i equals ``simulate(configs[i], times, seeds,
-        method)`` bit for bit (each run draws the data of its own config and seed, and a
-        single config runs through the same batched code).
+        method)`` to rounding (XLA may round batched products differently: measured ≤ 2.3e-15
+        relative); the same batch composition always gives the same bits.
 
     Raises
     ------

@@ -235,11 +235,12 @@ def _model_data(config: Config, data: dict, s_step_scale=1.0, b_step_scale=None)
     fit_b = config.fit_bias and config.form == "reduced"
     out = {k: v for k, v in data.items() if k not in ("S0", "b0")}
     out.setdefault("y", -jnp.ones(data["X"].shape[:2], dt))
-    out["s_scale"] = jnp.full((n_seeds,), s_step_scale, dt)
+    per_run = functools.partial(np.full, (n_seeds,), dtype=dt)  # NumPy: no eager JAX dispatch
+    out["s_scale"] = per_run(s_step_scale)
     b_scale = (1.0 if fit_b else 0.0) if b_step_scale is None else b_step_scale
-    out["b_scale"] = jnp.full((n_seeds,), b_scale, dt)
-    out["law"] = {k: jnp.full((n_seeds,), v, dt) for k, v in Law.of(config).knobs().items()}
-    params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": jnp.zeros((n_seeds,), dt)}
+    out["b_scale"] = per_run(b_scale)
+    out["law"] = {k: per_run(v) for k, v in Law.of(config).knobs().items()}
+    params0 = {"S": data["S0"], "b": data["b0"], "eta_tau": per_run(0.0)}
     return params0, out
 
 
@@ -285,10 +286,11 @@ def run_group(configs, data: list[dict], times, s_step_scale=1.0) -> list[dict]:
     increments = as_increments(times)
     loss_fn, grad_fn, observe = _make_fns(Law.of(c0).skeleton())
     parts = [_model_data(c, d, s_step_scale) for c, d in zip(configs, data, strict=True)]
-    params0, d = jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs), *parts)
+    params0, d = parts[0] if len(parts) == 1 else jax.tree_util.tree_map(
+        lambda *xs: jnp.concatenate(xs), *parts)
     sizes = [int(p[0]["S"].shape[0]) for p in parts]
-    dt = d["X"].dtype
-    eta = jnp.concatenate([jnp.full((n,), c.eta, dt) for c, n in zip(configs, sizes, strict=True)])
+    eta = np.concatenate([np.full((n,), c.eta, d["X"].dtype)
+                          for c, n in zip(configs, sizes, strict=True)])
     if c0.optimizer == "gd":
         rec = gd_batched(loss_fn, observe, params0, d, eta, increments, grad=grad_fn,
                          in_axes=(0, 0, 0, None))
