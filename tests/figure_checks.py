@@ -22,3 +22,15 @@ def reproduce_and_check(fig_id: str, quick: bool, tmp_path):
     failed = [c for c in record["claims"] if not c["passed"]]
     assert not failed, json.dumps(failed, indent=1, ensure_ascii=False)
     return load(paths["data"])
+
+
+_QUICK_RECORDS: dict = {}
+
+
+def quick_once(fig_id: str, tmp_path_factory):
+    """One quick reproduction per figure and test process: ``(record, out_dir)``, cached so
+    that figures sharing runs in-process (e.g. Figs. 15/17, Fig. 16/Table 1) compute them once."""
+    if fig_id not in _QUICK_RECORDS:
+        out = tmp_path_factory.mktemp(fig_id.replace("/", "_"))
+        _QUICK_RECORDS[fig_id] = (reproduce(fig_id, quick=True, out_dir=out), out)
+    return _QUICK_RECORDS[fig_id]

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+from figure_checks import quick_once
 
 from groklab.figures import figure_paths, reproduce
 from groklab.figures.zunkovic2024 import angles as an
@@ -19,15 +20,7 @@ FINDINGS = {
     "zunkovic2024/table1": ("LR-27 (Table 1) [paper]: the fixed-attention examples have ν < 1",
                             "Table 1 / Fig. 17 [paper]: larger D_eff → longer t_G"),
 }
-_RECORDS: dict = {}
-
-
-def _quick(fig_id, tmp_path_factory):
-    """One quick reproduction per figure (Table 1 reuses the Fig. 16 sample in-process)."""
-    if fig_id not in _RECORDS:
-        out = tmp_path_factory.mktemp(fig_id.replace("/", "_"))
-        _RECORDS[fig_id] = (reproduce(fig_id, quick=True, out_dir=out), out)
-    return _RECORDS[fig_id]
+_quick = quick_once  # Table 1 reuses the Fig. 16 sample in-process
 
 
 def _split(record, fig_id):

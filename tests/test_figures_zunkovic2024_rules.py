@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from figure_checks import reproduce_and_check
+from figure_checks import quick_once, reproduce_and_check
 
-from groklab.figures import figure_paths, reproduce
+from groklab.figures import figure_paths
 
 #: Claims that do not reproduce: figure → (starts of the failing claims' texts, xfail reason).
 FINDINGS = {
@@ -28,15 +28,7 @@ def _param(fig_id):
     return fig_id
 
 
-_RECORDS: dict = {}
-
-
-def _quick(fig_id, tmp_path_factory):
-    """One quick reproduction per figure (Figs. 15 and 17 share their runs)."""
-    if fig_id not in _RECORDS:
-        out = tmp_path_factory.mktemp(fig_id.replace("/", "_"))
-        _RECORDS[fig_id] = (reproduce(fig_id, quick=True, out_dir=out), out)
-    return _RECORDS[fig_id]
+_quick = quick_once  # one quick reproduction per figure (Figs. 15 and 17 share their runs)
 
 
 @pytest.mark.parametrize("fig_id", [_param(f) for f in IDS])
