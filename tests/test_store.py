@@ -52,6 +52,28 @@ def test_round_trip_is_exact(tmp_path):
     assert len(back.attrs["config_hash"]) == 16
 
 
+def test_saved_file_is_standard_netcdf4_read_by_an_independent_library(tmp_path):
+    # written by the netCDF4 C library; h5netcdf (h5py) is a separate NetCDF-4 implementation
+    ds = _dataset()
+    save(ds, tmp_path / "r.nc")
+    with xr.open_dataset(tmp_path / "r.nc", engine="h5netcdf") as other:
+        for name in ds.variables:
+            np.testing.assert_array_equal(other[name].values, ds[name].values)
+            assert other[name].dtype == ds[name].dtype, name
+        assert other.attrs["time_unit"] == "steps"
+
+
+def test_file_written_by_an_independent_library_is_loaded(tmp_path):
+    stored = save(_dataset(), tmp_path / "r.nc")
+    encoded = load(tmp_path / "r.nc")
+    with xr.open_dataset(tmp_path / "r.nc") as raw:  # the attributes as encoded on disk
+        encoded.attrs = dict(raw.attrs)
+    encoded.to_netcdf(tmp_path / "h5.nc", engine="h5netcdf")
+    back = load(tmp_path / "h5.nc")
+    assert back.attrs["checksum"] == stored.attrs["checksum"]
+    np.testing.assert_array_equal(back["loss_train"].values, stored["loss_train"].values)
+
+
 def test_atomic_write_leaves_no_temp_file(tmp_path):
     save(_dataset(), tmp_path / "sub" / "r.nc")
     save(_dataset(1), tmp_path / "sub" / "r.nc")  # overwrite in place
