@@ -192,6 +192,9 @@ def test_adam_runs_and_generalizes_when_inseparable():
     ds = sep.simulate(cfg, seeds=2, times=[0, 3000])
     assert np.all(ds["acc_gen"].values[:, -1] > 0.99)
     assert np.all(np.isfinite(ds["tau"].values))
+    assert ds["t"].attrs == {"long_name": "Adam step", "units": "steps"}
+    gd = sep.simulate(sep.Config(d=6, lam=0.3, sigma=1.0, t_max=10), seeds=1, times=[0, 10])
+    assert gd["t"].attrs["long_name"] == "GD step"
 
 
 def test_bad_input_messages():

@@ -88,9 +88,14 @@ def theory_dataset(t, curves: Mapping[str, Any], attrs: dict,
 
 
 def label_variables(ds, table: Mapping[str, tuple[str, str]], time_unit: str = "steps") -> None:
-    """Set ``long_name`` and ``units`` of the variables in ``table`` and of the time axis."""
+    """Set ``long_name`` and ``units`` of the variables in ``table`` and of the time axis (in
+    steps: "GD step", or "Adam step" etc. when the run's attrs or config name another
+    optimizer)."""
     for name, (long_name, units) in table.items():
         if name in ds:
             ds[name].attrs.update(long_name=long_name, units=units)
-    ds["t"].attrs.update(long_name="GD step" if time_unit == "steps" else "time",
-                         units=time_unit)
+    config = ds.attrs.get("config")
+    optimizer = ds.attrs.get("optimizer") or (
+        config.get("optimizer") if isinstance(config, Mapping) else None) or "gd"
+    step = "GD step" if str(optimizer).lower() == "gd" else f"{str(optimizer).capitalize()} step"
+    ds["t"].attrs.update(long_name=step if time_unit == "steps" else "time", units=time_unit)
