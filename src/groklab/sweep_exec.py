@@ -280,7 +280,7 @@ class DaskExecutor:
 
     The client is not made Dask's default scheduler: otherwise xarray would guard every NetCDF
     operation of the client's store writes with a ``distributed.Lock``, a scheduler round trip
-    each (~50 ms per cell file, measured)."""
+    each (about 60 ms per cell file, measured: 79 -> 20 ms per no-op task)."""
 
     def __init__(self, address: str) -> None:
         import dask
